@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsInConfig(AppConfig):
+    name = "channels_in"
+    verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from channels_in import registry
+        from tickets import senders
+
+        for kind, adapter in registry.ADAPTERS.items():
+            senders.register(kind, adapter.send)

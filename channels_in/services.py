@@ -1,0 +1,120 @@
+"""Writes of the intake: channels, the raw journal, and processing journal rows."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import traceback
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from channels_in.models import EventStatus, InboundEvent
+from channels_in.registry import ADAPTERS, adapter_for
+from helpdesk.exceptions import ApplicationError
+from tickets.models import Channel
+from tickets.services import receive
+
+logger = logging.getLogger(__name__)
+
+# Request headers worth keeping beside the body (never cookies or authorisation).
+KEPT_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "X-Request-Id")
+
+
+def channel_webhook_url(channel: Channel) -> str:
+    path = reverse("webhook", kwargs={"kind": channel.kind, "channel_id": channel.pk})
+    return settings.PUBLIC_BASE_URL + path
+
+
+def channel_create(
+    *, kind: str, name: str, config: dict | None = None, secret: str = ""
+) -> Channel:
+    if kind not in ADAPTERS:
+        supported = ", ".join(sorted(ADAPTERS))
+        raise ApplicationError(f"Channel kind {kind!r} is not available. Supported: {supported}.")
+    return Channel.objects.create(
+        kind=kind,
+        name=name.strip(),
+        config=config or {},
+        secret=secret or secrets.token_urlsafe(32),
+    )
+
+
+def inbound_event_store(
+    *, channel: Channel, body: bytes, headers: dict, dedupe_key: str, error: str = ""
+) -> tuple[InboundEvent, bool]:
+    """Journal one delivery in a single INSERT. Returns (event, created); a repeat is dropped."""
+    kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                channel=channel,
+                dedupe_key=dedupe_key[:255],
+                body=body,
+                headers=kept,
+                status=EventStatus.FAILED if error else EventStatus.RECEIVED,
+                error=error,
+            )
+    except IntegrityError:
+        return InboundEvent.objects.get(channel=channel, dedupe_key=dedupe_key[:255]), False
+    if not error:
+        transaction.on_commit(lambda: _enqueue(event.pk))
+    return event, True
+
+
+def _enqueue(event_id: int) -> None:
+    from channels_in.tasks import inbound_event_process
+
+    try:
+        inbound_event_process.delay(event_id=event_id)
+    except Exception:
+        # The broker is away: the row stays `received` and the requeue sweep picks it up.
+        logger.exception("could not enqueue inbound event %s", event_id)
+
+
+def inbound_event_process(*, event_id: int) -> InboundEvent:
+    """Parse a journal row and hand each message to tickets.services.receive()."""
+    claimed = InboundEvent.objects.filter(
+        pk=event_id, status__in=[EventStatus.RECEIVED, EventStatus.FAILED]
+    ).exists()
+    event = InboundEvent.objects.select_related("channel").get(pk=event_id)
+    if not claimed:
+        return event
+    adapter = adapter_for(event.channel.kind)
+    event.attempts += 1
+    try:
+        if adapter is None:
+            raise ApplicationError(f"No adapter for channel kind {event.channel.kind!r}.")
+        messages = adapter.parse(body=bytes(event.body), channel=event.channel, event_id=event.pk)
+        for msg in messages:
+            receive(msg=msg)
+    except Exception as exc:
+        event.status = EventStatus.FAILED
+        event.error = _describe(exc)
+        logger.warning("inbound event %s failed: %s", event_id, event.error.splitlines()[0])
+    else:
+        event.status = EventStatus.PROCESSED if messages else EventStatus.IGNORED
+        event.error = ""
+    event.processed_at = timezone.now()
+    event.save(update_fields=["status", "error", "attempts", "processed_at"])
+    return event
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    return (
+        "".join(traceback.format_exception_only(exc)).strip() + "\n" + traceback.format_exc(limit=8)
+    )
+
+
+def inbound_stale_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
+    """Rows still `received` a while after arrival: their task was lost or never enqueued."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    return list(
+        InboundEvent.objects.filter(status=EventStatus.RECEIVED, received_at__lte=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )

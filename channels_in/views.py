@@ -1,0 +1,55 @@
+"""POST /webhooks/<kind>/<channel_id>/: verify, journal, acknowledge."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from channels_in.adapters.base import body_digest
+from channels_in.registry import adapter_for
+from channels_in.services import inbound_event_store
+from helpdesk.exceptions import PayloadInvalid, SignatureInvalid
+from tickets.models import Channel
+
+
+def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def webhook(request, kind: str, channel_id: int):
+    adapter = adapter_for(kind)
+    channel = Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).first()
+    if adapter is None or channel is None:
+        return _error(404, "not_found", "No such channel.")
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.WEBHOOK_MAX_BODY:
+        return _error(413, "too_large", "The body exceeds the webhook size limit.")
+    try:
+        adapter.verify(request=request, channel=channel)
+    except SignatureInvalid as exc:
+        return _error(403, exc.code, exc.message)
+    body = request.body
+    headers = dict(request.headers)
+    try:
+        key = adapter.dedupe_key(body=body, channel=channel)
+    except PayloadInvalid as exc:
+        # Authenticated but unreadable: keep it in the journal with the error, tell the sender.
+        event, _ = inbound_event_store(
+            channel=channel,
+            body=body,
+            headers=headers,
+            dedupe_key=body_digest(body),
+            error=exc.message,
+        )
+        return _error(400, exc.code, exc.message, event_id=event.pk)
+    event, created = inbound_event_store(
+        channel=channel, body=body, headers=headers, dedupe_key=key
+    )
+    return JsonResponse({"status": "accepted" if created else "duplicate", "event_id": event.pk})

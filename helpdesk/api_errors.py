@@ -1,0 +1,31 @@
+"""One JSON error shape for the whole API: {"error": {"code", "message", "detail"}}."""
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from helpdesk.exceptions import ApplicationError
+
+
+def error_body(code: str, message: str, detail: object = None) -> dict:
+    body: dict = {"error": {"code": code, "message": message}}
+    if detail:
+        body["error"]["detail"] = detail
+    return body
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.extra), status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("invalid", "The request is not valid.", response.data)
+    elif isinstance(exc, exceptions.APIException):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        response.data = error_body(code, str(exc.detail))
+    else:  # pragma: no cover - DRF only returns responses for APIException
+        response.data = error_body("error", "Request failed.")
+        response.status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    return response

@@ -1,0 +1,29 @@
+"""ASGI entry: HTTP and websockets in the embedded default, `/ws/` only in production."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from helpdesk.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.TICKER_ENABLED and os.environ.get("HELPDESK_ASGI_TICKER", "1") == "1":
+    from helpdesk import ticker
+
+    ticker.start()
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -1,0 +1,8 @@
+"""WSGI entry for gunicorn: pages, API and webhooks in production."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+application = get_wsgi_application()

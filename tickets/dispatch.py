@@ -1,0 +1,36 @@
+"""A small in-process event dispatcher.
+
+Other apps (sla, rules, metrics) subscribe in `AppConfig.ready()`; services emit inside
+their transaction, so a subscriber's writes commit or roll back with the change itself.
+`tickets` never imports its subscribers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+Subscriber = Callable[..., None]
+_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+
+TICKET_CREATED = "ticket.created"
+TICKET_UPDATED = "ticket.updated"
+MESSAGE_RECEIVED = "message.received"
+MESSAGE_SENT = "message.sent"  # an agent or bot public reply was stored
+STATUS_CHANGED = "ticket.status_changed"
+
+
+def subscribe(event: str, fn: Subscriber) -> None:
+    if fn not in _subscribers[event]:
+        _subscribers[event].append(fn)
+
+
+def unsubscribe(event: str, fn: Subscriber) -> None:
+    if fn in _subscribers[event]:
+        _subscribers[event].remove(fn)
+
+
+def emit(event: str, **payload: Any) -> None:
+    for fn in list(_subscribers[event]):
+        fn(**payload)

@@ -1,0 +1,323 @@
+"""The core data model: customers, channels, teams, agents, tickets, messages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelKind(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", _("Email")
+    WEBCHAT = "webchat", _("Web chat")
+    GENERIC = "generic", _("Generic webhook")
+
+
+class Channel(models.Model):
+    """A configured customer channel: one bot, one WhatsApp number, one mailbox, ..."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    config = models.JSONField(_("configuration"), default=dict, blank=True)
+    secret = models.CharField(_("secret"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    external_id = models.CharField(_("CRM id"), max_length=100, blank=True, db_index=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"#{self.pk}"
+
+
+class CustomerIdentity(models.Model):
+    """How a customer is known on one channel (Telegram user id, phone, email address)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="identities")
+    external_id = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=200, blank=True)
+    username = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="identity_unique"),
+        ]
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+
+    def __str__(self) -> str:
+        return f"{self.channel.kind}:{self.external_id}"
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnlineState(models.TextChoices):
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
+class AgentProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent"
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    capacity = models.PositiveSmallIntegerField(_("max open tickets"), default=10)
+    online_state = models.CharField(
+        max_length=10, choices=OnlineState.choices, default=OnlineState.OFFLINE
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#6c757d")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+ACTIVE_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Ticket(models.Model):
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="tickets")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    # 0 urgent .. 3 low, kept in step with `priority` by the services so the queue sorts in SQL.
+    priority_rank = models.PositiveSmallIntegerField(default=2)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_customer_message_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_agent_message_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    agent_reply_count = models.PositiveIntegerField(default=0)
+    last_message_preview = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "priority_rank", "created_at"], name="ticket_queue"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee"),
+            models.Index(fields=["team", "status"], name="ticket_team"),
+            models.Index(fields=["customer", "channel", "status"], name="ticket_customer"),
+            models.Index(fields=["created_at"], name="ticket_created"),
+        ]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Inbound")
+    OUTBOUND = "out", _("Outbound")
+
+
+class AuthorKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    NOT_SENT = "not_sent", _("Internal")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    RETRYING = "retrying", _("Retrying")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    is_internal = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)  # sanitised before it is stored
+    # NULL, not "", for outbound messages without a channel id: the unique constraint skips NULL.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    reply_to_external_id = models.CharField(max_length=255, blank=True)
+    delivery_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED
+    )
+    delivery_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    inbound_event_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_external_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket"),
+            models.Index(
+                fields=["delivery_status", "next_attempt_at"],
+                name="message_retry",
+                condition=Q(delivery_status="retrying"),
+            ),
+        ]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_author_kind_display()}: {self.text[:60]}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    url = models.URLField(max_length=1000, blank=True)  # where it came from, if not yet stored
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename or self.url
+
+
+class CannedResponse(models.Model):
+    title = models.CharField(_("title"), max_length=120)
+    shortcut = models.SlugField(_("shortcut"), max_length=40, unique=True)
+    body = models.TextField(_("text"))
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut} {self.title}"
+
+
+class TicketEvent(models.Model):
+    """Append-only history of a ticket: who did what, when. Written only by services."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=120, blank=True)  # "customer", "rule:12", ...
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket")]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.ticket_id}"

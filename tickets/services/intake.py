@@ -1,0 +1,159 @@
+"""receive(): the one entry through which every customer message enters the help desk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tickets import dispatch
+from tickets.inbound import InboundMessage
+from tickets.models import (
+    PRIORITY_RANK,
+    Attachment,
+    AuthorKind,
+    Channel,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+)
+from tickets.sanitize import preview, sanitize_html
+from tickets.services.customers import customer_get_or_create_for_identity
+from tickets.services.events import message_publish, ticket_event_record, ticket_publish
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    message: Message
+    created: bool  # False when the message was a duplicate of one already stored
+    ticket_created: bool
+
+
+def ticket_get_active_or_create(
+    *, customer: Customer, channel: Channel, msg: InboundMessage
+) -> tuple[Ticket, bool]:
+    """The customer's latest unclosed ticket on this channel, reopened if solved; else a new one.
+
+    Closed tickets are final: a message after closing opens a new ticket.
+    """
+    ticket = (
+        Ticket.objects.select_for_update()
+        .filter(customer=customer, channel=channel)
+        .exclude(status=Status.CLOSED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if ticket is not None:
+        return ticket, False
+    subject = msg.subject or preview(msg.text, 120)
+    ticket = Ticket.objects.create(
+        subject=subject[:255],
+        customer=customer,
+        channel=channel,
+        status=Status.NEW,
+        priority=Priority.NORMAL,
+        priority_rank=PRIORITY_RANK[Priority.NORMAL],
+        created_at=msg.sent_at,
+        updated_at=timezone.now(),
+    )
+    return ticket, True
+
+
+def _store_attachments(message: Message, msg: InboundMessage) -> None:
+    for ref in msg.attachments:
+        attachment = Attachment(
+            message=message,
+            filename=ref.filename[:255],
+            content_type=ref.content_type[:120],
+            url=ref.url,
+            size=ref.size or (len(ref.content) if ref.content else 0),
+        )
+        if ref.content is not None:
+            attachment.file.save(ref.filename or "attachment", ContentFile(ref.content), save=False)
+        attachment.save()
+
+
+def receive(*, msg: InboundMessage) -> ReceiveResult:
+    """Store one inbound message: customer, ticket, message, events, live update.
+
+    Idempotent by (channel, external message id): a retried delivery returns the stored row.
+    """
+    channel = Channel.objects.get(pk=msg.channel_id)
+    existing = Message.objects.filter(channel=channel, external_id=msg.external_message_id).first()
+    if existing:
+        return ReceiveResult(message=existing, created=False, ticket_created=False)
+
+    with transaction.atomic():
+        customer, _identity = customer_get_or_create_for_identity(
+            channel=channel, sender=msg.sender
+        )
+        ticket, ticket_created = ticket_get_active_or_create(
+            customer=customer, channel=channel, msg=msg
+        )
+        html = sanitize_html(msg.html)
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    ticket=ticket,
+                    channel=channel,
+                    direction=Direction.INBOUND,
+                    author_kind=AuthorKind.CUSTOMER,
+                    text=msg.text,
+                    html=html,
+                    external_id=msg.external_message_id,
+                    reply_to_external_id=msg.reply_to_external_id[:255],
+                    delivery_status=DeliveryStatus.RECEIVED,
+                    sent_at=msg.sent_at,
+                    inbound_event_id=msg.raw_event_id,
+                )
+        except IntegrityError:
+            # A concurrent delivery of the same message won the race.
+            transaction.set_rollback(True)
+            existing = Message.objects.get(channel=channel, external_id=msg.external_message_id)
+            return ReceiveResult(message=existing, created=False, ticket_created=False)
+        _store_attachments(message, msg)
+
+        previous_status = ticket.status
+        if ticket_created:
+            ticket_event_record(ticket=ticket, kind="created", actor_label="customer")
+        elif previous_status == Status.SOLVED:
+            ticket.status = Status.OPEN
+            ticket.reopen_count += 1
+            ticket.solved_at = None
+            ticket_event_record(
+                ticket=ticket, kind="reopened", actor_label="customer", data={"from": "solved"}
+            )
+        elif previous_status in (Status.PENDING, Status.ON_HOLD):
+            ticket.status = Status.OPEN
+            ticket_event_record(
+                ticket=ticket,
+                kind="status_changed",
+                actor_label="customer",
+                data={"from": previous_status, "to": Status.OPEN},
+            )
+        if ticket.first_customer_message_at is None:
+            ticket.first_customer_message_at = msg.sent_at
+        ticket.last_customer_message_at = msg.sent_at
+        ticket.last_message_preview = preview(msg.text or msg.subject)
+        ticket.updated_at = timezone.now()
+        ticket.save()
+
+        if ticket_created:
+            dispatch.emit(dispatch.TICKET_CREATED, ticket=ticket, message=message)
+        dispatch.emit(
+            dispatch.MESSAGE_RECEIVED,
+            ticket=ticket,
+            message=message,
+            previous_status=previous_status,
+        )
+        ticket_publish(
+            ticket=ticket, event_type="ticket.created" if ticket_created else "ticket.updated"
+        )
+        message_publish(message=message)
+    return ReceiveResult(message=message, created=True, ticket_created=ticket_created)

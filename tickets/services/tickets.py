@@ -1,0 +1,151 @@
+"""Changing a ticket: status, assignee, priority, team, tags."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.exceptions import ApplicationError
+from tickets import dispatch
+from tickets.models import PRIORITY_RANK, Status, Tag, Team, Ticket
+from tickets.services.events import ticket_event_record, ticket_publish
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def ticket_set_status(*, ticket: Ticket, status: str, actor=None, actor_label: str = "") -> Ticket:
+    if status not in Status.values:
+        raise ApplicationError(f"Unknown status {status!r}.")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        previous = ticket.status
+        if previous == status:
+            return ticket
+        if previous == Status.CLOSED:
+            raise ApplicationError("A closed ticket cannot change status.")
+        now = timezone.now()
+        ticket.status = status
+        if status == Status.SOLVED:
+            ticket.solved_at = now
+        elif previous == Status.SOLVED:
+            ticket.solved_at = None
+            ticket.reopen_count += 1
+        if status == Status.CLOSED:
+            ticket.closed_at = now
+            ticket.solved_at = ticket.solved_at or now
+        ticket.updated_at = now
+        ticket.save()
+        ticket_event_record(
+            ticket=ticket,
+            kind="status_changed",
+            actor=actor,
+            actor_label=actor_label,
+            data={"from": previous, "to": status},
+        )
+        dispatch.emit(dispatch.STATUS_CHANGED, ticket=ticket, previous_status=previous)
+        ticket_publish(ticket=ticket, event_type="ticket.updated")
+    return ticket
+
+
+def ticket_assign(*, ticket: Ticket, assignee, actor=None, actor_label: str = "") -> Ticket:
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        previous = ticket.assignee_id
+        new = assignee.pk if assignee else None
+        if previous == new:
+            return ticket
+        ticket.assignee = assignee
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["assignee", "updated_at"])
+        ticket_event_record(
+            ticket=ticket,
+            kind="assigned",
+            actor=actor,
+            actor_label=actor_label,
+            data={"from": previous, "to": new},
+        )
+        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["assignee"])
+        ticket_publish(ticket=ticket, event_type="ticket.updated")
+    return ticket
+
+
+def ticket_set_priority(
+    *, ticket: Ticket, priority: str, actor=None, actor_label: str = ""
+) -> Ticket:
+    if priority not in PRIORITY_RANK:
+        raise ApplicationError(f"Unknown priority {priority!r}.")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        previous = ticket.priority
+        if previous == priority:
+            return ticket
+        ticket.priority = priority
+        ticket.priority_rank = PRIORITY_RANK[priority]
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["priority", "priority_rank", "updated_at"])
+        ticket_event_record(
+            ticket=ticket,
+            kind="priority_changed",
+            actor=actor,
+            actor_label=actor_label,
+            data={"from": previous, "to": priority},
+        )
+        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["priority"])
+        ticket_publish(ticket=ticket, event_type="ticket.updated")
+    return ticket
+
+
+def ticket_set_team(
+    *, ticket: Ticket, team: Team | None, actor=None, actor_label: str = ""
+) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        previous = ticket.team_id
+        if previous == (team.pk if team else None):
+            return ticket
+        ticket.team = team
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["team", "updated_at"])
+        ticket_event_record(
+            ticket=ticket,
+            kind="team_changed",
+            actor=actor,
+            actor_label=actor_label,
+            data={"from": previous, "to": team.pk if team else None},
+        )
+        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["team"])
+        ticket_publish(ticket=ticket, event_type="ticket.updated")
+    return ticket
+
+
+def ticket_set_tags(
+    *,
+    ticket: Ticket,
+    add: list[Tag] = (),
+    remove: list[Tag] = (),
+    actor=None,
+    actor_label: str = "",
+) -> Ticket:
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        current = set(ticket.tags.values_list("pk", flat=True))
+        to_add = [t for t in add if t.pk not in current]
+        to_remove = [t for t in remove if t.pk in current]
+        if not to_add and not to_remove:
+            return ticket
+        ticket.tags.add(*to_add)
+        ticket.tags.remove(*to_remove)
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["updated_at"])
+        ticket_event_record(
+            ticket=ticket,
+            kind="tags_changed",
+            actor=actor,
+            actor_label=actor_label,
+            data={"added": [t.name for t in to_add], "removed": [t.name for t in to_remove]},
+        )
+        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["tags"])
+        ticket_publish(ticket=ticket, event_type="ticket.updated")
+    return ticket
