@@ -1,6 +1,8 @@
 """One JSON error shape for the whole API: {"error": {"code", "message", "detail"}}."""
 
-from rest_framework import exceptions, status
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,15 +19,16 @@ def error_body(code: str, message: str, detail: object = None) -> dict:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.extra), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid", "The request is not valid.", response.data)
-    elif isinstance(exc, exceptions.APIException):
+    else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         response.data = error_body(code, str(exc.detail))
-    else:  # pragma: no cover - DRF only returns responses for APIException
-        response.data = error_body("error", "Request failed.")
-        response.status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
     return response

@@ -40,11 +40,13 @@ def ticket_reply(
     text = (text or "").strip()
     if not text:
         raise EmptyReply("A reply needs some text.")
-    if ticket.status == Status.CLOSED and not internal:
-        raise TicketClosed("This ticket is closed; the customer's next message opens a new one.")
     now = timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.status == Status.CLOSED and not internal:
+            raise TicketClosed(
+                "This ticket is closed; the customer's next message opens a new one."
+            )
         message = Message.objects.create(
             ticket=ticket,
             channel_id=ticket.channel_id,

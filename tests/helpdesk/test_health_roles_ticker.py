@@ -1,0 +1,93 @@
+import pytest
+
+from helpdesk import ticker
+from helpdesk.roles import ADMIN, MANAGER, OPERATOR, has_role, user_role
+from tests.factories.tickets import UserFactory
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client, settings):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["db"] == "ok"
+    assert body["broker"] == ("ok" if settings.REDIS_URL else "embedded")
+
+
+@pytest.mark.django_db
+def test_healthz_reports_an_unreachable_broker(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_roles_are_ordered():
+    operator = UserFactory(username="o", role=OPERATOR)
+    manager = UserFactory(username="m", role=MANAGER)
+    admin = UserFactory(username="a", role=ADMIN)
+    nobody = UserFactory(username="n")
+    assert user_role(nobody) is None
+    assert has_role(operator, OPERATOR) and not has_role(operator, MANAGER)
+    assert has_role(manager, OPERATOR) and not has_role(manager, ADMIN)
+    assert has_role(admin, MANAGER)
+
+
+@pytest.mark.django_db
+def test_role_groups_exist_after_migrate():
+    from django.contrib.auth.models import Group
+
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {OPERATOR, MANAGER, ADMIN} <= names
+    assert Group.objects.get(name=ADMIN).permissions.filter(codename="add_channel").exists()
+    assert not Group.objects.get(name=OPERATOR).permissions.filter(codename="add_channel").exists()
+
+
+def test_ticker_reads_the_beat_schedule_and_calls_due_tasks(settings):
+    settings.CELERY_BEAT_SCHEDULE = {
+        "a": {"task": "x.fast", "schedule": 10.0},
+        "b": {"task": "x.slow", "schedule": 60.0},
+    }
+    entries = ticker.schedule_entries(now=0.0)
+    called = []
+
+    ticker.run_due(entries, 5.0, called.append)
+    assert called == []
+    ticker.run_due(entries, 10.0, called.append)
+    assert called == ["x.fast"]
+    ticker.run_due(entries, 61.0, called.append)
+    assert called == ["x.fast", "x.fast", "x.slow"]
+
+
+def test_ticker_keeps_going_when_a_task_fails(settings):
+    settings.CELERY_BEAT_SCHEDULE = {"a": {"task": "x.broken", "schedule": 1.0}}
+    entries = ticker.schedule_entries(now=0.0)
+
+    def boom(name):
+        raise RuntimeError(name)
+
+    ticker.run_due(entries, 1.0, boom)
+    assert entries[0].next_run == 2.0
+
+
+@pytest.mark.django_db
+def test_every_scheduled_task_is_registered():
+    from django.conf import settings
+
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+
+
+@pytest.mark.django_db
+def test_the_ticker_calls_real_tasks_in_process(monkeypatch):
+    monkeypatch.setattr("tickets.services.outbound.outbound_due_ids", lambda **kw: [])
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    ticker.call_task("tickets.outbound_retry_due")
+    ticker.call_task("channels_in.inbound_requeue_stale")
