@@ -137,9 +137,11 @@ def test_unreachable_endpoint_fails_after_max_attempts(
     channel = ChannelFactory(config={"callback_url": "http://127.0.0.1:9/nowhere"})
     ticket = TicketFactory(channel=channel)
     start = timezone.now()
-    with time_machine.travel(start, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            message = reply(ticket, operator)
+    with (
+        time_machine.travel(start, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = reply(ticket, operator)
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.RETRYING
     with time_machine.travel(start + timedelta(minutes=5), tick=False):
