@@ -1,12 +1,11 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from helpdesk.api_auth import TokenObtainApi
 from helpdesk.health import healthz
+from helpdesk.media import media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -23,6 +22,5 @@ urlpatterns = [
     path("", include("tickets.urls")),
 ]
 
-if settings.DEBUG or settings.EMBEDDED:
-    # The embedded default serves uploaded attachments itself; production uses the proxy.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# Attachments are customer data: only operators (and above) may fetch them.
+urlpatterns += [path("media/<path:path>", media, name="media")]

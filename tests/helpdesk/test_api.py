@@ -132,3 +132,17 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     page = docs.content.decode()
     assert "cdn" not in page.lower()
     assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_attachments_are_only_served_to_operators(client, operator, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "attachments").mkdir()
+    (tmp_path / "attachments" / "scan.txt").write_text("passport scan")
+
+    assert client.get("/media/attachments/scan.txt").status_code == 302  # to the login page
+    client.force_login(UserFactory(username="visitor"))
+    assert client.get("/media/attachments/scan.txt").status_code == 403
+    client.force_login(operator)
+    response = client.get("/media/attachments/scan.txt")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"passport scan"
