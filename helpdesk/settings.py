@@ -133,6 +133,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Several deployments may share one Redis: give each its own queue name.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "helpdesk")
 # The only periodic schedule. Celery beat reads it in production; the in-process ticker
 # (helpdesk/ticker.py) reads the same entries in the embedded default.
 CELERY_BEAT_SCHEDULE = {
