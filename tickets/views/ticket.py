@@ -1,0 +1,254 @@
+"""The ticket page and the forms on it. Writes go through tickets.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from helpdesk.exceptions import ApplicationError
+from helpdesk.permissions import role_required
+from helpdesk.roles import OPERATOR
+from tickets.forms import AssignForm, PriorityForm, ReplyForm, StatusForm
+from tickets.models import (
+    AuthorKind,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+)
+from tickets.selectors import customer_previous_tickets, operator_users, ticket_get_for_workspace
+from tickets.services import (
+    message_retry,
+    ticket_assign,
+    ticket_reply,
+    ticket_set_priority,
+    ticket_set_status,
+)
+from tickets.views.common import decorate_ticket, display_name, initials, saved_views_nav
+
+EVENT_LABELS = {
+    "created": gettext_lazy("Ticket created"),
+    "reopened": gettext_lazy("Reopened"),
+    "status_changed": gettext_lazy("Status changed"),
+    "assigned": gettext_lazy("Assigned"),
+    "priority_changed": gettext_lazy("Priority changed"),
+    "team_changed": gettext_lazy("Team changed"),
+    "tags_changed": gettext_lazy("Tags changed"),
+    "replied": gettext_lazy("Replied"),
+    "note_added": gettext_lazy("Internal note added"),
+    "delivery_retried": gettext_lazy("Delivery retried"),
+}
+OUTBOUND_STATES = {
+    DeliveryStatus.QUEUED,
+    DeliveryStatus.SENDING,
+    DeliveryStatus.RETRYING,
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.READ,
+    DeliveryStatus.FAILED,
+}
+
+
+def _attachment_href(attachment) -> str:
+    if attachment.file:
+        return attachment.file.url
+    url = attachment.url or ""
+    # Only web links: a javascript: or data: URL from a channel must never become a link.
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+def _message_side(message: Message) -> str:
+    if message.is_internal:
+        return "note"
+    if message.author_kind in (AuthorKind.BOT, AuthorKind.SYSTEM):
+        return "center"
+    return "left" if message.direction == Direction.INBOUND else "right"
+
+
+def _decorate_messages(ticket: Ticket) -> list[Message]:
+    result = list(ticket.messages.all())
+    for message in result:
+        message.side = _message_side(message)
+        message.author_name = display_name(message.author)
+        message.shows_delivery = (
+            message.direction == Direction.OUTBOUND
+            and not message.is_internal
+            and message.delivery_status in OUTBOUND_STATES
+        )
+        message.attachment_list = []
+        for attachment in message.attachments.all():
+            attachment.href = _attachment_href(attachment)
+            attachment.is_image = bool(
+                attachment.file
+                and attachment.content_type.startswith("image/")
+                and attachment.content_type != "image/svg+xml"
+            )
+            message.attachment_list.append(attachment)
+    return result
+
+
+def _describe_event(event, names: dict[int, str]) -> str:
+    data = event.data or {}
+    if event.kind == "status_changed":
+        return f"{_status_label(data.get('from'))} → {_status_label(data.get('to'))}"
+    if event.kind == "priority_changed":
+        return f"{_priority_label(data.get('from'))} → {_priority_label(data.get('to'))}"
+    if event.kind == "assigned":
+
+        def who(pk):
+            return names.get(pk, f"#{pk}") if pk else _("nobody")
+
+        if "from" in data:
+            return f"{who(data.get('from'))} → {who(data.get('to'))}"
+        return who(data.get("to"))
+    if event.kind == "tags_changed":
+        added = " ".join(f"+{name}" for name in data.get("added", []))
+        removed = " ".join(f"−{name}" for name in data.get("removed", []))
+        return f"{added} {removed}".strip()
+    return ""
+
+
+def _status_label(value) -> str:
+    return str(Status(value).label) if value in Status.values else str(value or "")
+
+
+def _priority_label(value) -> str:
+    return str(Priority(value).label) if value in Priority.values else str(value or "")
+
+
+def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 200):
+    try:
+        ticket = ticket_get_for_workspace(ticket_id=ticket_id)
+    except Ticket.DoesNotExist:
+        return render(request, "tickets/not_found.html", status=404)
+    decorate_ticket(ticket, timezone.now())
+    operators = list(operator_users())
+    names = {user.pk: display_name(user) for user in operators}
+    for operator in operators:
+        operator.display = names[operator.pk]
+        operator.initials = initials(operator)
+    events = list(ticket.events.all())
+    for event in events:
+        event.label = EVENT_LABELS.get(event.kind, event.kind)
+        event.detail = _describe_event(event, names)
+        event.who = display_name(event.actor) or event.actor_label
+    context = {
+        "ticket": ticket,
+        "conversation": _decorate_messages(ticket),
+        "events": events,
+        "customer": ticket.customer,
+        "identities": list(ticket.customer.identities.all()),
+        "previous_tickets": customer_previous_tickets(ticket=ticket),
+        "operators": operators,
+        "status_choices": Status.choices,
+        "priority_choices": Priority.choices,
+        "reply_form": reply_form or ReplyForm(),
+        "views_nav": saved_views_nav(user=request.user, current=None),
+    }
+    return render(request, "tickets/ticket.html", context, status=status)
+
+
+@role_required(OPERATOR)
+def ticket_detail(request, ticket_id: int):
+    return _render_ticket(request, ticket_id)
+
+
+@require_POST
+@role_required(OPERATOR)
+def ticket_reply_view(request, ticket_id: int):
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket_reply(
+                ticket=ticket,
+                author=request.user,
+                text=form.cleaned_data["text"],
+                internal=form.is_internal,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("ticket", ticket_id=ticket.pk)
+    return _render_ticket(request, ticket.pk, reply_form=form, status=400)
+
+
+def _apply(request, ticket_id: int, action) -> object:
+    """Run one change through a service; a domain error becomes a message on the page."""
+    try:
+        action()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("ticket", ticket_id=ticket_id)
+
+
+def _form_error(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_POST
+@role_required(OPERATOR)
+def ticket_status_view(request, ticket_id: int):
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect("ticket", ticket_id=ticket.pk)
+    return _apply(
+        request,
+        ticket.pk,
+        lambda: ticket_set_status(
+            ticket=ticket, status=form.cleaned_data["status"], actor=request.user
+        ),
+    )
+
+
+@require_POST
+@role_required(OPERATOR)
+def ticket_priority_view(request, ticket_id: int):
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect("ticket", ticket_id=ticket.pk)
+    return _apply(
+        request,
+        ticket.pk,
+        lambda: ticket_set_priority(
+            ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user
+        ),
+    )
+
+
+@require_POST
+@role_required(OPERATOR)
+def ticket_assign_view(request, ticket_id: int):
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    form = AssignForm(request.POST, operators=operator_users(), user=request.user)
+    if not form.is_valid():
+        _form_error(request, form)
+        return redirect("ticket", ticket_id=ticket.pk)
+    return _apply(
+        request,
+        ticket.pk,
+        lambda: ticket_assign(
+            ticket=ticket, assignee=form.cleaned_data["assignee"], actor=request.user
+        ),
+    )
+
+
+@require_POST
+@role_required(OPERATOR)
+def message_retry_view(request, ticket_id: int, message_id: int):
+    message = get_object_or_404(
+        Message.objects.select_related("ticket"), pk=message_id, ticket_id=ticket_id
+    )
+    return _apply(request, ticket_id, lambda: message_retry(message=message, actor=request.user))
