@@ -1,0 +1,151 @@
+"""The operators' websocket: who may connect and which events arrive."""
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from helpdesk.realtime import publish
+from tests.factories.tickets import UserFactory
+from tickets.consumers import AgentConsumer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EVENT = {"type": "ticket.created", "ticket_id": 7, "status": "new"}
+
+
+def _communicator(user):
+    communicator = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/agent/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+def _publish(event, groups):
+    # publish() is sync (it wraps group_send); call it from a worker thread.
+    return sync_to_async(publish, thread_sensitive=False)(event=event, groups=groups)
+
+
+def test_anonymous_is_rejected():
+    async def run():
+        communicator = _communicator(AnonymousUser())
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(run)() is False
+
+
+def test_user_without_role_is_rejected():
+    user = UserFactory(username="nobody")
+
+    async def run():
+        communicator = _communicator(user)
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(run)() is False
+
+
+def test_operator_receives_queue_events():
+    user = UserFactory(username="olga", role="operator")
+
+    async def run():
+        communicator = _communicator(user)
+        connected, _ = await communicator.connect()
+        assert connected
+        await _publish(EVENT, ["queue"])
+        received = await communicator.receive_json_from(timeout=2)
+        await communicator.disconnect()
+        return received
+
+    assert async_to_sync(run)() == EVENT
+
+
+def test_event_published_to_several_groups_arrives_once():
+    user = UserFactory(username="olga", role="operator")
+
+    async def run():
+        communicator = _communicator(user)
+        await communicator.connect()
+        await _publish(EVENT, ["queue", f"agent.{user.pk}"])
+        first = await communicator.receive_json_from(timeout=2)
+        nothing_else = await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+        return first, nothing_else
+
+    first, nothing_else = async_to_sync(run)()
+    assert first == EVENT
+    assert nothing_else
+
+
+def test_watch_and_unwatch_a_ticket():
+    user = UserFactory(username="olga", role="operator")
+    ticket_event = {"type": "message.created", "ticket_id": 42, "message_id": 1}
+
+    async def run():
+        communicator = _communicator(user)
+        await communicator.connect()
+        # Not watching yet: events for ticket.42 do not arrive.
+        await _publish(ticket_event, ["ticket.42"])
+        before = await communicator.receive_nothing(timeout=0.3)
+        await communicator.send_json_to({"action": "watch", "ticket_id": 42})
+        await communicator.receive_nothing(timeout=0.1)  # let the consumer join the group
+        await _publish(ticket_event, ["ticket.42"])
+        watched = await communicator.receive_json_from(timeout=2)
+        await communicator.send_json_to({"action": "unwatch", "ticket_id": 42})
+        await communicator.receive_nothing(timeout=0.1)
+        await _publish({**ticket_event, "message_id": 2}, ["ticket.42"])
+        after = await communicator.receive_nothing(timeout=0.3)
+        # Garbage from the client is ignored, the socket stays open.
+        await communicator.send_to(text_data="not json")
+        await communicator.send_json_to({"action": "watch", "ticket_id": "x"})
+        await _publish(EVENT, ["queue"])
+        still_open = await communicator.receive_json_from(timeout=2)
+        await communicator.disconnect()
+        return before, watched, after, still_open
+
+    before, watched, after, still_open = async_to_sync(run)()
+    assert before
+    assert watched == ticket_event
+    assert after
+    assert still_open == EVENT
+
+
+def _asgi_application(monkeypatch):
+    monkeypatch.setenv("HELPDESK_ASGI_TICKER", "0")  # no background ticker in tests
+    from helpdesk.asgi import application
+
+    return application
+
+
+def _connect_through_asgi(application, cookie: str = ""):
+    headers = [(b"origin", b"http://localhost")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+
+    async def run():
+        communicator = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
+        connected, _ = await communicator.connect()
+        received = None
+        if connected:
+            await _publish(EVENT, ["queue"])
+            received = await communicator.receive_json_from(timeout=2)
+        await communicator.disconnect()
+        return connected, received
+
+    return async_to_sync(run)()
+
+
+def test_asgi_application_rejects_anonymous(monkeypatch):
+    connected, _ = _connect_through_asgi(_asgi_application(monkeypatch))
+    assert connected is False
+
+
+def test_asgi_application_accepts_logged_in_operator(monkeypatch, client):
+    application = _asgi_application(monkeypatch)
+    client.force_login(UserFactory(username="olga", role="operator"))
+    session = client.cookies["sessionid"].value
+    connected, received = _connect_through_asgi(application, f"sessionid={session}")
+    assert connected is True
+    assert received == EVENT
