@@ -13,12 +13,19 @@ def seed_demo(
     batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
     password: str | None = None,
+    skip_fk_checks: bool = False,
 ) -> dict:
     """Seed demo tickets; see tickets.demo.seed.seed_demo (imported lazily: it needs models)."""
     from tickets.demo.seed import seed_demo as _seed_demo
 
     return _seed_demo(
-        tickets=tickets, days=days, seed=seed, batch=batch, progress=progress, password=password
+        tickets=tickets,
+        days=days,
+        seed=seed,
+        batch=batch,
+        progress=progress,
+        password=password,
+        skip_fk_checks=skip_fk_checks,
     )
 
 

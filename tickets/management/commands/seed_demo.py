@@ -28,6 +28,11 @@ class Command(BaseCommand):
             help="password for demo agents created by this run (default: they cannot log in)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--skip-fk-checks",
+            action="store_true",
+            help="PostgreSQL superuser only: skip foreign-key triggers (about 1.5x faster)",
+        )
 
     def handle(self, *args, **options):
         if options["tickets"] < 0 or options["days"] < 1 or options["batch"] < 1:
@@ -40,6 +45,7 @@ class Command(BaseCommand):
             batch=options["batch"],
             progress=progress,
             password=options["password"],
+            skip_fk_checks=options["skip_fk_checks"],
         )
         self.stdout.write(
             self.style.SUCCESS(
