@@ -41,26 +41,32 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l ru --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
-## run-prod: the production topology on one machine without Docker.
-## Needs DATABASE_URL, REDIS_URL and SECRET_KEY; see README.md.
+## run-prod: the production topology on one machine without Docker (nginx on :8000 in front
+## of gunicorn, uvicorn for /ws/, Celery worker and beat). Needs DATABASE_URL, REDIS_URL,
+## SECRET_KEY and nginx; see README.md. DEMO=1 also seeds the demo data and prints a login.
 run-prod: $(STAMP)
-	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || (echo "Set DATABASE_URL and REDIS_URL" && exit 1)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput
-	$(PY) manage.py bootstrap_demo
-	bin/run-prod
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$SECRET_KEY" || \
+		(echo "Set DATABASE_URL, REDIS_URL and SECRET_KEY (see README.md)" && exit 1)
+	@if [ -n "$(DEMO)" ]; then \
+		$(PY) manage.py migrate --noinput && $(PY) manage.py bootstrap_demo; fi
+	HOST=$(HOST) PORT=$(PORT) bin/run-prod
 
+## web, realtime, worker, beat: one production process each, in the foreground (behind a
+## proxy such as the config printed by `bin/run-prod --nginx-config`).
 web: $(STAMP)
-	$(VENV)/bin/gunicorn helpdesk.wsgi:application --bind $(HOST):8001 --workers 2
+	$(VENV)/bin/gunicorn helpdesk.wsgi:application --bind $(HOST):8001 --workers 2 \
+		--access-logfile - --no-control-socket
 
 realtime: $(STAMP)
-	$(VENV)/bin/uvicorn helpdesk.asgi:application --host $(HOST) --port 8002
+	$(VENV)/bin/uvicorn helpdesk.asgi:application --host $(HOST) --port 8002 --proxy-headers
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A helpdesk worker --loglevel=info --concurrency 2
 
 beat: $(STAMP)
-	$(VENV)/bin/celery -A helpdesk beat --loglevel=info --schedule var/celerybeat-schedule
+	mkdir -p $${HELPDESK_VAR_DIR:-var}
+	$(VENV)/bin/celery -A helpdesk beat --loglevel=info \
+		--schedule $${HELPDESK_VAR_DIR:-var}/celerybeat-schedule
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
