@@ -154,7 +154,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "helpdesk:ws"},
+            # redis-py's default 5 s socket timeout equals channels-redis' blocking read, so
+            # idle websockets would drop every 5 s: give reads room.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": "helpdesk:ws",
+            },
         }
     }
     CACHES = {
