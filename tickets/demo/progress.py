@@ -30,12 +30,9 @@ class ProgressBar:
         share = done / total if total else 1.0
         filled = int(self.width * share)
         rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / rate if rate > 0 else 0.0
+        eta = _duration((total - done) / rate) if rate > 0 else "?"
         bar = "#" * filled + "." * (self.width - filled)
-        return (
-            f"[{bar}] {share * 100:3.0f}% {done}/{total} {self.label} "
-            f"{rate:,.0f}/s ETA {_duration(eta)}"
-        )
+        return f"[{bar}] {share * 100:3.0f}% {done}/{total} {self.label} {rate:,.0f}/s ETA {eta}"
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()

@@ -173,10 +173,12 @@ def simulate(
 ) -> Plan:
     texts = CORPORA[lang]
     agent = rng.choice(agents)
+    days = rng.randint(2, 7)
     values = {
         "order": f"#{rng.randint(100000, 999999)}",
         "amount": rng.randint(500, 30000) if lang == "ru" else rng.randint(10, 400),
-        "days": rng.randint(2, 7),
+        "days": days,
+        "ndays": f"{days} дня" if days < 5 else f"{days} дней",
         "name": customer_first,
         "agent": agent.first_name,
     }
