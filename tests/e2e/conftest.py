@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -24,8 +21,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module", autouse=True)
+def _allow_async_unsafe():
+    """Playwright's sync API runs an event loop in this thread; the ORM would refuse to run.
+
+    Only for the e2e modules: the rest of the suite keeps Django's async-safety check.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+# Module scope: Playwright's event loop must be gone before other tests use async_to_sync.
+@pytest.fixture(scope="module")
+def browser(_allow_async_unsafe):
     if not CHROMIUM.exists():
         if os.environ.get("HELPDESK_REQUIRE_CHROMIUM") == "1":
             pytest.fail(f"{CHROMIUM} is missing and HELPDESK_REQUIRE_CHROMIUM=1", pytrace=False)

@@ -360,3 +360,21 @@ def test_writes_need_post_and_role(client, db):
     assert client.post(f"/tickets/{ticket.pk}/status/", {"status": "solved"}).status_code == 403
     ticket.refresh_from_db()
     assert ticket.status == "new"
+
+
+def test_top_bar_admin_link_only_for_admins(operator_client, admin_user):
+    html = operator_client.get("/").content.decode()
+    assert 'href="/admin/"' not in html
+    assert 'action="/i18n/setlang/"' in html
+    assert 'action="/logout/"' in html
+    client = Client()
+    client.force_login(admin_user)
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+def test_language_switch_to_russian(operator_client):
+    response = operator_client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    assert response.status_code == 302
+    html = operator_client.get("/").content.decode()
+    assert '<html lang="ru">' in html
+    assert "Выйти" in html  # Django's own catalogue; ours is generated later
