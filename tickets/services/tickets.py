@@ -29,12 +29,13 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, actor_label: s
         ticket.status = status
         if status == Status.SOLVED:
             ticket.solved_at = now
+        elif status == Status.CLOSED:
+            # Closing keeps the solve time; closing an unsolved ticket solves it now.
+            ticket.closed_at = now
+            ticket.solved_at = ticket.solved_at or now
         elif previous == Status.SOLVED:
             ticket.solved_at = None
             ticket.reopen_count += 1
-        if status == Status.CLOSED:
-            ticket.closed_at = now
-            ticket.solved_at = ticket.solved_at or now
         ticket.updated_at = now
         ticket.save()
         ticket_event_record(
