@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from channels_in.adapters.base import body_digest
 from channels_in.registry import adapter_for
@@ -19,12 +19,18 @@ def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def webhook(request, kind: str, channel_id: int):
     adapter = adapter_for(kind)
+    handshake = getattr(adapter, "handshake", None)
+    if request.method == "GET" and handshake is None:
+        return HttpResponseNotAllowed(["POST"])
     channel = Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).first()
     if adapter is None or channel is None:
         return _error(404, "not_found", "No such channel.")
+    if request.method == "GET":
+        # A provider's subscription check (WhatsApp: hub.mode / hub.verify_token).
+        return handshake(request=request, channel=channel)
     try:
         length = int(request.headers.get("Content-Length") or 0)
     except ValueError:

@@ -1,6 +1,7 @@
 """Every write to tickets goes through these functions."""
 
 from tickets.services.customers import customer_get_or_create_for_identity
+from tickets.services.delivery import message_delivery_update
 from tickets.services.events import ticket_event_record
 from tickets.services.intake import ReceiveResult, receive
 from tickets.services.outbound import message_deliver, message_retry, ticket_reply
@@ -16,6 +17,7 @@ __all__ = [
     "ReceiveResult",
     "customer_get_or_create_for_identity",
     "message_deliver",
+    "message_delivery_update",
     "message_retry",
     "receive",
     "ticket_assign",
