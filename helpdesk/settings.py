@@ -146,6 +146,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_in.inbound_requeue_stale",
         "schedule": float(os.environ.get("INBOUND_REQUEUE_INTERVAL", "60")),
     },
+    "sla-sweep": {
+        "task": "sla.sweep",
+        "schedule": float(os.environ.get("SLA_SWEEP_INTERVAL", "30")),
+    },
 }
 # Whether this process runs the in-process ticker (embedded default only).
 TICKER_ENABLED = env_bool("HELPDESK_TICKER", default=EMBEDDED)
