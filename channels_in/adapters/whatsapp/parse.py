@@ -212,10 +212,11 @@ def _content(item: dict, *, edited: bool = False) -> tuple[str, list[AttachmentR
 
 
 def _location_text(body: dict) -> str:
-    lat, lon = body.get("latitude"), body.get("longitude")
-    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
-        return ""
     place = ", ".join(str(body[k]) for k in ("name", "address") if body.get(k))
+    try:
+        lat, lon = float(body.get("latitude")), float(body.get("longitude"))
+    except (TypeError, ValueError):
+        return f"📍 {place}" if place else ""
     link = (
         f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}"
     )
