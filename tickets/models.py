@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -114,7 +115,12 @@ class AgentProfile(models.Model):
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=60, unique=True)
-    color = models.CharField(_("colour"), max_length=7, default="#6c757d")
+    color = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#6c757d",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1a2b3c."))],
+    )
 
     class Meta:
         ordering = ["name"]

@@ -148,9 +148,9 @@ def test_queue_paginates(operator_client):
 
 def test_queue_tag_colour_cannot_inject_css(operator_client):
     ticket = TicketFactory()
-    ticket.tags.add(TagFactory(name="evil", color="red;background:url(x)"))
+    ticket.tags.add(TagFactory(name="evil", color="red;a:b"))
     html = operator_client.get("/").content.decode()
-    assert "url(x)" not in html
+    assert "red;a:b" not in html
 
 
 @pytest.mark.parametrize("n", [5, 40])
