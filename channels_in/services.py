@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 import traceback
+from contextlib import nullcontext
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,21 +48,29 @@ def inbound_event_store(
 ) -> tuple[InboundEvent, bool]:
     """Journal one delivery in a single INSERT. Returns (event, created); a repeat is dropped."""
     kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
+    row = InboundEvent(
+        channel=channel,
+        dedupe_key=dedupe_key[:255],
+        body=body,
+        headers=kept,
+        status=EventStatus.FAILED if error else EventStatus.RECEIVED,
+        error=error,
+    )
     try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                channel=channel,
-                dedupe_key=dedupe_key[:255],
-                body=body,
-                headers=kept,
-                status=EventStatus.FAILED if error else EventStatus.RECEIVED,
-                error=error,
-            )
+        # In autocommit (a webhook request) the INSERT is its own transaction: one round
+        # trip. Inside a caller's transaction a savepoint keeps a duplicate from breaking it.
+        with transaction.atomic() if _in_transaction() else nullcontext():
+            row.save(force_insert=True)
+        event = row
     except IntegrityError:
         return InboundEvent.objects.get(channel=channel, dedupe_key=dedupe_key[:255]), False
     if not error:
         transaction.on_commit(lambda: _enqueue(event.pk))
     return event, True
+
+
+def _in_transaction() -> bool:
+    return connection.in_atomic_block
 
 
 def _enqueue(event_id: int) -> None:

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from channels_in.adapters.base import body_digest
 from channels_in.registry import adapter_for
+from channels_in.selectors import channel_for_webhook
 from channels_in.services import inbound_event_store
 from helpdesk.exceptions import PayloadInvalid, SignatureInvalid
-from tickets.models import Channel
 
 
 def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
@@ -25,7 +25,7 @@ def webhook(request, kind: str, channel_id: int):
     handshake = getattr(adapter, "handshake", None)
     if request.method == "GET" and handshake is None:
         return HttpResponseNotAllowed(["POST"])
-    channel = Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).first()
+    channel = channel_for_webhook(kind=kind, channel_id=channel_id)
     if adapter is None or channel is None:
         return _error(404, "not_found", "No such channel.")
     if request.method == "GET":

@@ -38,3 +38,8 @@ def healthz(request):
         {"status": "ok" if healthy else "degraded", "db": db, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+def livez(request):
+    """Liveness: the process answers. Touches neither the database nor the broker."""
+    return JsonResponse({"status": "ok"})

@@ -24,6 +24,16 @@ def _eager_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_cache():
+    """Channel ids are reused between tests; the webhook's channel cache must not leak."""
+    from channels_in.selectors import channel_cache_clear
+
+    channel_cache_clear()
+    yield
+    channel_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

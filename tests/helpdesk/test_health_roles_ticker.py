@@ -91,3 +91,10 @@ def test_the_ticker_calls_real_tasks_in_process(monkeypatch):
     app.loader.import_default_modules()
     ticker.call_task("tickets.outbound_retry_due")
     ticker.call_task("channels_in.inbound_requeue_stale")
+
+
+@pytest.mark.django_db
+def test_livez_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.json() == {"status": "ok"}

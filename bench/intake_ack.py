@@ -1,0 +1,182 @@
+"""Intake acknowledgement under load: signed generic webhooks vs a no-op endpoint.
+
+Runs the production web process (gunicorn, WSGI) on PostgreSQL + Redis and loads it with
+wrk from a separate process, every request a distinct pre-signed message:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/8 \\
+        .venv/bin/python bench/intake_ack.py --duration 30 --connections 32 --runs 3
+
+Prints requests/s, p50 and p99 latency and errors for /webhooks/generic/<id>/ and for
+/livez, with medians over the runs. The queued processing tasks are purged afterwards
+(this measures the acknowledgement only; no worker is needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+LUA = """
+local bodies = {}
+local sigs = {}
+local n = 0
+for line in io.lines("%(file)s") do
+  local sig, body = line:match("^(%%S+) (.*)$")
+  n = n + 1
+  sigs[n] = sig
+  bodies[n] = body
+end
+local i = 0
+request = function()
+  i = i %% n + 1
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/json",
+    ["X-Helpdesk-Signature"] = sigs[i],
+  }, bodies[i])
+end
+"""
+
+
+def prepare(count: int, tmp: Path) -> tuple[str, Path]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from channels_in.adapters.base import hmac_hex
+    from channels_in.services import channel_create
+
+    channel = channel_create(kind="generic", name=f"bench {time.time_ns()}")
+    stamp = time.time_ns()
+    data = tmp / "bodies.txt"
+    with data.open("w") as out:
+        for n in range(count):
+            body = json.dumps(
+                {
+                    "external_user_id": f"bench-{n % 5000}",
+                    "name": "Bench Customer",
+                    "external_message_id": f"{stamp}-{n}",
+                    "text": "Where is my order? It should have arrived yesterday.",
+                }
+            )
+            out.write(f"sha256={hmac_hex(channel.secret, body.encode())} {body}\n")
+    script = tmp / "intake.lua"
+    path = f"/webhooks/generic/{channel.pk}/"
+    script.write_text(LUA % {"file": data, "path": path})
+    return path, script
+
+
+def wrk(url: str, *, duration: int, connections: int, script: Path | None) -> dict:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script:
+        cmd[1:1] = ["-s", str(script)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": rps,
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket.group(1) if socket else "",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8097)
+    args = parser.parse_args()
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        sys.exit("Set DATABASE_URL and REDIS_URL: this measures the production topology.")
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install -y wrk")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    # Enough distinct messages that none repeats within a run.
+    path, script = prepare(args.duration * 4000, tmp)
+    env = {
+        **os.environ,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "helpdesk.wsgi:application", "--bind",
+         f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/livez", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        results = {"intake": [], "noop": []}
+        for _ in range(args.runs):
+            results["intake"].append(
+                wrk(
+                    base + path, duration=args.duration, connections=args.connections, script=script
+                )
+            )
+            results["noop"].append(
+                wrk(
+                    base + "/livez",
+                    duration=args.duration,
+                    connections=args.connections,
+                    script=None,
+                )
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        from helpdesk.celery import app
+
+        app.control.purge()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    print(f"gunicorn {args.workers} workers, wrk -t2 -c{args.connections} -d{args.duration}s, "
+          f"median of {args.runs} runs, {os.cpu_count()} cores")  # fmt: skip
+    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, label in (("intake", "POST /webhooks/generic/<id>/"), ("noop", "GET /livez")):
+        errors = sum(r["errors"] for r in results[name])
+        print(f"{label:<34}{med(name, 'rps'):>10.0f}{med(name, 'p50'):>10.2f}"
+              f"{med(name, 'p99'):>10.2f}{errors:>10}")  # fmt: skip
+    print(f"intake / no-op ratio: {med('intake', 'rps') / med('noop', 'rps'):.2f}")
+
+
+if __name__ == "__main__":
+    main()
