@@ -55,10 +55,18 @@ def call_task(task_name: str) -> None:
     app.tasks[task_name].apply()
 
 
+def prepare() -> list[Entry]:
+    """Register every app's tasks (Celery imports them lazily) and read the schedule."""
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    return schedule_entries(time.monotonic())
+
+
 def _loop(stop: threading.Event) -> None:
     from django.db import close_old_connections
 
-    entries = schedule_entries(time.monotonic())
+    entries = prepare()
     while not stop.wait(1.0):
         run_due(entries, time.monotonic(), call_task)
         close_old_connections()

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from helpdesk import ticker
@@ -72,15 +74,32 @@ def test_ticker_keeps_going_when_a_task_fails(settings):
     assert entries[0].next_run == 2.0
 
 
-@pytest.mark.django_db
-def test_every_scheduled_task_is_registered():
-    from django.conf import settings
+def test_a_fresh_process_ticker_knows_every_scheduled_task():
+    """In a new process Celery has not imported any tasks module yet; the ticker must."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from helpdesk.celery import app
-
-    app.loader.import_default_modules()
-    for entry in settings.CELERY_BEAT_SCHEDULE.values():
-        assert entry["task"] in app.tasks
+    code = (
+        "import django; django.setup();"
+        "from helpdesk import ticker; from helpdesk.celery import app;"
+        "entries = ticker.prepare();"
+        "missing = [e.task_name for e in entries if e.task_name not in app.tasks];"
+        "print(len(entries), missing)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    count, missing = out.split(" ", 1)
+    assert int(count) >= 2
+    assert missing == "[]"
 
 
 @pytest.mark.django_db
