@@ -37,3 +37,6 @@ class InboundMessage:
     attachments: list[AttachmentRef] = field(default_factory=list)
     reply_to_external_id: str = ""
     raw_event_id: int | None = None
+    # Email threading: Message-IDs from In-Reply-To/References, and a "[#123]" subject ref.
+    thread_refs: tuple[str, ...] = ()
+    ticket_ref: int | None = None

@@ -35,13 +35,39 @@ class ReceiveResult:
     ticket_created: bool
 
 
+def _ticket_by_thread_ref(
+    *, customer: Customer, channel: Channel, msg: InboundMessage
+) -> Ticket | None:
+    """The unclosed ticket a reply belongs to: one of its messages has an id in the reply's
+    thread (any participant may answer a thread), or the subject names it ("[#1234]") and it
+    is the same customer's on the same channel."""
+    unclosed = Ticket.objects.select_for_update().exclude(status=Status.CLOSED)
+    if msg.thread_refs:
+        ticket_id = (
+            Message.objects.filter(channel=channel, external_id__in=list(msg.thread_refs))
+            .order_by("-pk")
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        ticket = unclosed.filter(pk=ticket_id).first() if ticket_id else None
+        if ticket is not None:
+            return ticket
+    if msg.ticket_ref:
+        return unclosed.filter(pk=msg.ticket_ref, customer=customer, channel=channel).first()
+    return None
+
+
 def ticket_get_active_or_create(
     *, customer: Customer, channel: Channel, msg: InboundMessage
 ) -> tuple[Ticket, bool]:
     """The customer's latest unclosed ticket on this channel, reopened if solved; else a new one.
 
     Closed tickets are final: a message after closing opens a new ticket.
+    An email reply joins the ticket its thread refers to (see `_ticket_by_thread_ref`).
     """
+    ticket = _ticket_by_thread_ref(customer=customer, channel=channel, msg=msg)
+    if ticket is not None:
+        return ticket, False
     ticket = (
         Ticket.objects.select_for_update()
         .filter(customer=customer, channel=channel)
