@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from channels_in.models import EventStatus, InboundEvent
 from channels_in.services import inbound_event_process
@@ -49,6 +50,7 @@ class InboundEventAdmin(admin.ModelAdmin):
         ).values_list("pk", flat=True):
             inbound_event_process(event_id=event_id)
             done += 1
-        self.message_user(
-            request, _("%(n)d event(s) processed again.") % {"n": done}, messages.INFO
-        )
+        text = ngettext("%(n)d event processed again.", "%(n)d events processed again.", done) % {
+            "n": done
+        }
+        self.message_user(request, text, messages.INFO)
