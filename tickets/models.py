@@ -45,6 +45,16 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     external_id = models.CharField(_("CRM id"), max_length=100, blank=True, db_index=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Set when this customer was linked into another one (the same person): the surviving
+    # customer holds the identities and tickets; this row stays for the record.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_customers",
+        verbose_name=_("linked into"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -105,6 +115,11 @@ class AgentProfile(models.Model):
         max_length=10, choices=OnlineState.choices, default=OnlineState.OFFLINE
     )
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Empty means "as the browser / site default".
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("agent profile")
@@ -184,6 +199,10 @@ class Ticket(models.Model):
     reopen_count = models.PositiveIntegerField(default=0)
     agent_reply_count = models.PositiveIntegerField(default=0)
     last_message_preview = models.CharField(max_length=200, blank=True)
+    # A merged ticket is closed and points at the ticket that received its messages.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
 
     class Meta:
         indexes = [
@@ -293,10 +312,25 @@ class Attachment(models.Model):
 
 
 class CannedResponse(models.Model):
+    """A saved reply. Shared with a team, personal (owner set), or global (neither).
+
+    The body may contain placeholders such as {{customer_name}}, {{ticket_number}} and
+    {{agent_name}}; they are substituted as plain text, never rendered as a template.
+    """
+
     title = models.CharField(_("title"), max_length=120)
     shortcut = models.SlugField(_("shortcut"), max_length=40, unique=True)
     body = models.TextField(_("text"))
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        verbose_name=_("owner"),
+    )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -328,3 +362,35 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on #{self.ticket_id}"
+
+
+class WorkSession(models.Model):
+    """A span of focused work by one agent on one ticket, reported by the workspace.
+
+    AHT sums `seconds` per ticket (docs/metrics.md). A span ends with a reply, leaving the
+    ticket, losing focus or 5 minutes idle.
+    """
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="work_sessions"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="work_sessions")
+    # The browser's id for this span: repeated beacons for one span update one row.
+    client_id = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    seconds = models.PositiveIntegerField(default=0)
+    end_reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "client_id"], name="work_session_client_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "agent"], name="work_session_ticket")]
+        verbose_name = _("work session")
+        verbose_name_plural = _("work sessions")
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.agent_id} {self.seconds}s"
