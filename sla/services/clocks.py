@@ -180,7 +180,12 @@ def sla_clock_recompute(
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
-    clocks = SlaClock.objects.filter(ticket=ticket).select_related("policy__calendar")
+    # Locked: a sweep that is breaching one of them finishes first, and we read its result.
+    clocks = (
+        SlaClock.objects.filter(ticket=ticket)
+        .select_related("policy__calendar")
+        .select_for_update(of=("self",))
+    )
     return {c.metric: c for c in clocks}
 
 

@@ -21,6 +21,7 @@ from sla.services.sweep import ACTOR, MANAGERS_GROUP
 from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, AuthorKind, Tag, Ticket
 from tickets.services import (
     ticket_assign,
+    ticket_event_record,
     ticket_reply,
     ticket_set_priority,
     ticket_set_tags,
@@ -137,10 +138,14 @@ def sla_notify(*, event_ids: list[int]) -> int:
             if not claimed:
                 continue
             ticket = event.ticket
+            data = {"metric": event.metric, "level": event.level, **event.data}
             if event.kind == SlaEventKind.ESCALATED:
-                actions = sla_escalation_apply(event=event, ticket=ticket)
-                SlaEvent.objects.filter(pk=event.pk).update(data={**event.data, "actions": actions})
-            else:
+                data["actions"] = sla_escalation_apply(event=event, ticket=ticket)
+                SlaEvent.objects.filter(pk=event.pk).update(data={**event.data, **data})
+            ticket_event_record(
+                ticket=ticket, kind=f"sla_{event.kind}", actor_label=ACTOR, data=data
+            )
+            if event.kind != SlaEventKind.ESCALATED:
                 if event.kind == SlaEventKind.STUCK:
                     _stuck(event, ticket)
                 assignee = ticket.assignee

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.realtime import publish_on_commit
@@ -26,8 +26,6 @@ from sla.models import (
     SlaEventKind,
     SlaStatusWatch,
 )
-from tickets.models import Ticket
-from tickets.services import ticket_event_record
 
 CHUNK = 500
 MAX_CHUNKS = 200  # per phase and sweep; the next sweep carries on
@@ -100,29 +98,23 @@ def _groups(assignee_id: int | None, *, managers: bool) -> list[str]:
 
 
 def _record(events: list[SlaEvent], assignees: dict[int, int | None], result: SweepResult) -> None:
-    """Store the claimed events, log them on the tickets, publish live, enqueue the rest."""
+    """Store the claimed events, publish them live, and hand them to `sla.notify`.
+
+    The worker writes the ticket's event log, mails and runs escalation actions, so the sweep
+    itself writes only SLA rows and its query count follows chunks, not tickets.
+    """
     if not events:
         return
     SlaEvent.objects.bulk_create(events)
     live: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for event in events:
-        ticket_event_record(
-            ticket=Ticket(pk=event.ticket_id),
-            kind=f"sla_{event.kind}",
-            actor_label=ACTOR,
-            data={"metric": event.metric, "level": event.level, **event.data},
-        )
         item = {"ticket_id": event.ticket_id, "metric": event.metric, "level": event.level}
         item.update(due_at=event.data.get("due_at"))
         managers = event.kind != SlaEventKind.WARNING
         for group in _groups(assignees.get(event.ticket_id), managers=managers):
             live[(f"sla.{event.kind}", group)].append(item)
-    by_type: dict[str, dict[str, list]] = defaultdict(dict)
     for (event_type, group), items in live.items():
-        by_type[event_type][group] = items
-    for event_type, groups in by_type.items():
-        for group, items in groups.items():
-            publish_on_commit(event={"type": event_type, "items": items}, groups=[group])
+        publish_on_commit(event={"type": event_type, "items": items}, groups=[group])
     ids = [e.pk for e in events]
     result.event_ids.extend(ids)
     transaction.on_commit(lambda: _enqueue_notify(ids))
@@ -134,10 +126,39 @@ def _enqueue_notify(event_ids: list[int]) -> None:
     sla_notify.delay(event_ids=event_ids)
 
 
+def _claim(model, rows: list, key, values, still_due) -> list:
+    """Write the new state of the rows this sweep owns; return the rows it won.
+
+    Rows are grouped by `key(row)`; `values(key)` gives the UPDATE for a group (expressions
+    such as F("due_at") allowed). On PostgreSQL the chunk was read FOR UPDATE SKIP LOCKED, so
+    every row in it is ours and still due: one UPDATE per group. Elsewhere (SQLite, one
+    process) each row gets a conditional UPDATE and only rows still due are won.
+    """
+    if not rows:
+        return []
+    if connection.features.has_select_for_update_skip_locked:
+        groups: dict = defaultdict(list)
+        for row in rows:
+            groups[key(row)].append(row.pk)
+        for group, ids in groups.items():
+            model.objects.filter(pk__in=ids).update(**values(group))
+        return rows
+    return [
+        row
+        for row in rows
+        if model.objects.filter(still_due(row), pk=row.pk).update(**values(key(row)))
+    ]
+
+
+def _after(field: str, minutes: int | None):
+    return F(field) + timedelta(minutes=minutes) if minutes is not None else None
+
+
 def _clock_chunk(qs: QuerySet, order: str) -> list[SlaClock]:
     qs = qs.select_related("ticket").only(
-        "id", "ticket_id", "metric", "cycle", "policy_id", "due_at", "breached_at",
-        "warn_at", "escalation_level", "ticket__id", "ticket__assignee_id",
+        "id", "ticket_id", "metric", "cycle", "policy_id", "due_at", "breached_at", "status",
+        "warn_at", "warned_at", "escalation_level", "next_escalation_at", "updated_at",
+        "ticket__id", "ticket__assignee_id",
     )  # fmt: skip
     return list(_lock(qs.order_by(order))[:CHUNK])
 
@@ -149,24 +170,24 @@ def _sweep_breaches(now: datetime, result: SweepResult, levels: dict) -> None:
                 SlaClock.objects.filter(status=ClockStatus.RUNNING, due_at__lte=now), "due_at"
             )
             _levels({c.policy_id for c in chunk if c.policy_id}, levels)
-            events, assignees = [], {}
-            for clock in chunk:
-                level, minutes = _next_level(levels, clock, 0)
-                next_at = clock.due_at + timedelta(minutes=minutes) if level else None
-                claimed = SlaClock.objects.filter(
-                    pk=clock.pk, status=ClockStatus.RUNNING, due_at__lte=now
-                ).update(
-                    status=ClockStatus.BREACHED,
-                    breached_at=clock.due_at,
-                    next_escalation_at=next_at,
-                    escalation_level=0,
-                    updated_at=now,
-                )
-                if claimed:
-                    data = {"due_at": clock.due_at.isoformat()}
-                    events.append(_new_event(clock, SlaEventKind.BREACHED, now, data))
-                    assignees[clock.ticket_id] = clock.ticket.assignee_id
-            _record(events, assignees, result)
+            won = _claim(
+                SlaClock,
+                chunk,
+                lambda c: _next_level(levels, c, 0)[1],
+                lambda minutes: {
+                    "status": ClockStatus.BREACHED,
+                    "breached_at": F("due_at"),
+                    "next_escalation_at": _after("due_at", minutes),
+                    "escalation_level": 0,
+                    "updated_at": now,
+                },
+                lambda c: Q(status=ClockStatus.RUNNING, due_at__lte=now),
+            )
+            events = [
+                _new_event(c, SlaEventKind.BREACHED, now, {"due_at": c.due_at.isoformat()})
+                for c in won
+            ]
+            _record(events, {c.ticket_id: c.ticket.assignee_id for c in won}, result)
             result.breaches += len(events)
         if len(chunk) < CHUNK:
             return
@@ -179,16 +200,20 @@ def _sweep_warnings(now: datetime, result: SweepResult) -> None:
                 status=ClockStatus.RUNNING, warned_at__isnull=True, warn_at__lte=now
             )
             chunk = _clock_chunk(due, "warn_at")
-            events, assignees = [], {}
-            for clock in chunk:
-                claimed = SlaClock.objects.filter(
-                    pk=clock.pk, status=ClockStatus.RUNNING, warned_at__isnull=True
-                ).update(warned_at=now, updated_at=now)
-                if claimed and clock.due_at > now:
-                    data = {"due_at": clock.due_at.isoformat()}
-                    events.append(_new_event(clock, SlaEventKind.WARNING, now, data))
-                    assignees[clock.ticket_id] = clock.ticket.assignee_id
-            _record(events, assignees, result)
+            won = _claim(
+                SlaClock,
+                chunk,
+                lambda c: (),
+                lambda _key: {"warned_at": now, "updated_at": now},
+                lambda c: Q(status=ClockStatus.RUNNING, warned_at__isnull=True),
+            )
+            # Already past due (a breach is recorded instead): mark warned, say nothing.
+            events = [
+                _new_event(c, SlaEventKind.WARNING, now, {"due_at": c.due_at.isoformat()})
+                for c in won
+                if c.due_at > now
+            ]
+            _record(events, {c.ticket_id: c.ticket.assignee_id for c in won}, result)
             result.warnings += len(events)
         if len(chunk) < CHUNK:
             return
@@ -204,24 +229,34 @@ def _sweep_escalations(now: datetime, result: SweepResult, levels: dict) -> None
             )
             chunk = _clock_chunk(due, "next_escalation_at")
             _levels({c.policy_id for c in chunk if c.policy_id}, levels)
-            events, assignees = [], {}
+            reached = {}
             for clock in chunk:
-                level, _minutes = _next_level(levels, clock, clock.escalation_level)
-                if level is None:  # the policy lost its steps meanwhile
-                    SlaClock.objects.filter(pk=clock.pk).update(next_escalation_at=None)
-                    continue
-                after, after_minutes = _next_level(levels, clock, level)
-                next_at = clock.breached_at + timedelta(minutes=after_minutes) if after else None
-                claimed = SlaClock.objects.filter(
-                    pk=clock.pk,
+                previous = clock.escalation_level
+                level, _minutes = _next_level(levels, clock, previous)
+                after, after_minutes = _next_level(levels, clock, level) if level else (None, None)
+                # level None: the policy lost its steps meanwhile; stop looking at this clock.
+                reached[clock.pk] = (previous, level, after_minutes if after else None)
+            won = _claim(
+                SlaClock,
+                chunk,
+                lambda c, r=reached: (r[c.pk][1] or r[c.pk][0], r[c.pk][2]),
+                lambda key: {
+                    "escalation_level": key[0],
+                    "next_escalation_at": _after("breached_at", key[1]),
+                    "updated_at": now,
+                },
+                lambda c, r=reached: Q(
                     status=ClockStatus.BREACHED,
-                    escalation_level=clock.escalation_level,
+                    escalation_level=r[c.pk][0],
                     next_escalation_at__lte=now,
-                ).update(escalation_level=level, next_escalation_at=next_at, updated_at=now)
-                if claimed:
-                    events.append(_new_event(clock, SlaEventKind.ESCALATED, now, {}, level))
-                    assignees[clock.ticket_id] = clock.ticket.assignee_id
-            _record(events, assignees, result)
+                ),
+            )
+            events = [
+                _new_event(c, SlaEventKind.ESCALATED, now, {}, reached[c.pk][1])
+                for c in won
+                if reached[c.pk][1]
+            ]
+            _record(events, {c.ticket_id: c.ticket.assignee_id for c in won}, result)
             result.escalations += len(events)
         if len(chunk) < CHUNK:
             return
@@ -232,29 +267,24 @@ def _sweep_stuck(now: datetime, result: SweepResult) -> None:
         with transaction.atomic():
             due = SlaStatusWatch.objects.filter(alert_at__lte=now, alerted_at__isnull=True)
             chunk = list(_lock(due.select_related("ticket").order_by("alert_at"))[:CHUNK])
-            events, assignees = [], {}
-            for watch in chunk:
-                claimed = SlaStatusWatch.objects.filter(
-                    pk=watch.pk, alerted_at__isnull=True, since=watch.since
-                ).update(alerted_at=now)
-                if not claimed:
-                    continue
-                data = {
-                    "status": watch.status,
-                    "since": watch.since.isoformat(),
-                    "rule_id": watch.rule_id,
-                }
-                events.append(
-                    SlaEvent(
-                        ticket_id=watch.ticket_id,
-                        kind=SlaEventKind.STUCK,
-                        key=f"stuck:{watch.ticket_id}:{watch.status}:{watch.since.timestamp()}",
-                        data=data,
-                        created_at=now,
-                    )
+            won = _claim(
+                SlaStatusWatch,
+                chunk,
+                lambda w: (),
+                lambda _key: {"alerted_at": now},
+                lambda w: Q(alerted_at__isnull=True, since=w.since),
+            )
+            events = [
+                SlaEvent(
+                    ticket_id=w.ticket_id,
+                    kind=SlaEventKind.STUCK,
+                    key=f"stuck:{w.ticket_id}:{w.status}:{w.since.timestamp()}",
+                    data={"status": w.status, "since": w.since.isoformat(), "rule_id": w.rule_id},
+                    created_at=now,
                 )
-                assignees[watch.ticket_id] = watch.ticket.assignee_id
-            _record(events, assignees, result)
+                for w in won
+            ]
+            _record(events, {w.ticket_id: w.ticket.assignee_id for w in won}, result)
             result.stuck += len(events)
         if len(chunk) < CHUNK:
             return
