@@ -121,7 +121,7 @@ class SlaPolicy(models.Model):
         BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="policies"
     )
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at % of target"),
+        _("warning threshold (percent of target)"),
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
