@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from helpdesk.exceptions import ApplicationError
 from tickets.inbound import SenderIdentity
-from tickets.models import Channel, Customer, CustomerIdentity
+from tickets.models import Channel, Customer, CustomerIdentity, Ticket, TicketEvent
 
 
 def _match_existing_customer(sender: SenderIdentity) -> Customer | None:
@@ -53,3 +54,56 @@ def customer_get_or_create_for_identity(
         )
         return identity.customer, identity
     return customer, identity
+
+
+class CustomerMergeError(ApplicationError):
+    code = "customer_merge_invalid"
+
+
+def customer_merge(*, source: Customer, target: Customer, actor=None) -> Customer:
+    """Link two customers as one person: `target` survives and receives `source`'s identities
+    and tickets; contact details it lacks are copied; `source` points at `target`.
+
+    Every moved ticket records a `customer_merged` event.
+    """
+    if source.pk == target.pk:
+        raise CustomerMergeError("A customer cannot be linked to themselves.")
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+        }
+        if len(locked) != 2:
+            raise CustomerMergeError("The customer to link does not exist.")
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id or target.merged_into_id:
+            raise CustomerMergeError("This customer was already linked into another one.")
+        ticket_ids = list(Ticket.objects.filter(customer=source).values_list("pk", flat=True))
+        CustomerIdentity.objects.filter(customer=source).update(customer=target)
+        Ticket.objects.filter(pk__in=ticket_ids).update(customer=target)
+        for field in ("name", "email", "phone", "language", "external_id"):
+            if not getattr(target, field) and getattr(source, field):
+                setattr(target, field, getattr(source, field))
+        if source.notes.strip():
+            target.notes = "\n\n".join(n for n in (target.notes.strip(), source.notes.strip()) if n)
+        target.save()
+        source.merged_into = target
+        source.save(update_fields=["merged_into"])
+        label = actor.get_username() if actor else "system"
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket_id=pk,
+                kind="customer_merged",
+                actor=actor,
+                actor_label=label,
+                data={"from": source.pk, "into": target.pk},
+            )
+            for pk in ticket_ids
+        )
+    return target
+
+
+def customer_set_notes(*, customer: Customer, notes: str, actor=None) -> Customer:
+    customer.notes = (notes or "").strip()
+    customer.save(update_fields=["notes"])
+    return customer
