@@ -146,6 +146,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_in.inbound_requeue_stale",
         "schedule": float(os.environ.get("INBOUND_REQUEUE_INTERVAL", "60")),
     },
+    "email-imap-poll": {
+        "task": "email.imap_poll",
+        "schedule": float(os.environ.get("IMAP_POLL_INTERVAL", "60")),
+    },
     "sla-sweep": {
         "task": "sla.sweep",
         "schedule": float(os.environ.get("SLA_SWEEP_INTERVAL", "30")),

@@ -78,7 +78,13 @@ def decode_bytes(raw: bytes, charset: str | None) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode(codec or "cp1252", errors="replace")
+        pass
+    if codec:
+        return raw.decode(codec, errors="replace")
+    lenient = raw.decode("utf-8", errors="replace")  # a stray byte in otherwise UTF-8 text
+    if lenient.count("\ufffd") <= max(1, len(raw) // 200):
+        return lenient
+    return raw.decode("cp1252", errors="replace")
 
 
 # Legacy encodings of raw 8-bit headers beside a 7-bit body charset.
