@@ -4,6 +4,7 @@ from channels_in.adapters.base import ChannelAdapter
 from channels_in.adapters.email import EmailAdapter
 from channels_in.adapters.generic import GenericAdapter
 from channels_in.adapters.telegram import TelegramAdapter
+from channels_in.adapters.webchat import WebchatAdapter
 from channels_in.adapters.whatsapp import WhatsAppAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
@@ -11,6 +12,7 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     EmailAdapter.kind: EmailAdapter(),
     TelegramAdapter.kind: TelegramAdapter(),
     WhatsAppAdapter.kind: WhatsAppAdapter(),
+    WebchatAdapter.kind: WebchatAdapter(),
 }
 
 

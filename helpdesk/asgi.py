@@ -19,11 +19,18 @@ if settings.TICKER_ENABLED and os.environ.get("HELPDESK_ASGI_TICKER", "1") == "1
 
     ticker.start()
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# Operators' sockets accept only our own hosts as origin. The web-chat widget's socket is
+# opened from customers' sites: it gets a router holding only the web-chat routes, no session,
+# and its consumer checks the origin against the channel's `allowed_origins`.
+same_host_only = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+webchat_only = URLRouter(
+    [r for r in websocket_urlpatterns if str(r.pattern).startswith("ws/webchat/")]
 )
+
+
+async def websocket_origin_check(scope, receive, send):
+    app = webchat_only if scope["path"].startswith("/ws/webchat/") else same_host_only
+    return await app(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_origin_check})

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("channels_in.api_urls")),
     path("api/", include("tickets.api_urls")),
     path("webhooks/", include("channels_in.urls")),
+    path("webchat/", include("channels_in.webchat_urls")),
     path("", include("tickets.urls")),
 ]
 
