@@ -1,0 +1,46 @@
+"""Subscribers to ticket events (tickets.dispatch). Thin: each calls one service."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from metrics import services
+from tickets import dispatch
+from tickets.models import AuthorKind, Status
+
+
+def on_status_changed(*, ticket, previous_status, **_kw) -> None:
+    if ticket.status in (Status.SOLVED, Status.CLOSED):
+        services.fact_solved(ticket=ticket)
+    if ticket.status == Status.SOLVED:
+        ticket_id = ticket.pk
+        transaction.on_commit(lambda: services.survey_send_after_solve(ticket_id=ticket_id))
+
+
+def on_message_sent(*, ticket, message, **_kw) -> None:
+    first = (
+        message.author_kind == AuthorKind.AGENT
+        and not message.is_internal
+        and ticket.first_response_at is not None
+        and ticket.agent_reply_count == 1
+    )
+    if first:
+        services.fact_first_response(ticket=ticket)
+
+
+def on_message_received(*, ticket, message, previous_status, **_kw) -> None:
+    services.survey_answer_from_message(
+        ticket=ticket, message=message, previous_status=previous_status
+    )
+
+
+SUBSCRIPTIONS = [
+    (dispatch.STATUS_CHANGED, on_status_changed),
+    (dispatch.MESSAGE_SENT, on_message_sent),
+    (dispatch.MESSAGE_RECEIVED, on_message_received),
+]
+
+
+def connect() -> None:
+    for event, fn in SUBSCRIPTIONS:
+        dispatch.subscribe(event, fn)

@@ -1,0 +1,103 @@
+"""Revenue after support: retention, churn, attributed revenue, LTV."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Sum
+
+from metrics.filters import MetricFilter
+from metrics.models import RevenueEvent
+from metrics.selectors.common import Rate
+from metrics.selectors.responsiveness import solved_tickets
+
+
+@dataclass(frozen=True)
+class Revenue:
+    served_customers: int  # customers with a ticket solved in the period
+    retained_customers: int  # ... who bought within the window after a solve
+    had_bought_before: int  # ... who had bought before that solve
+    churned: int  # ... of those, who did not buy again within the window
+    attributed: Decimal  # revenue events within the window after a solve
+    events: int
+
+    @property
+    def retention(self) -> Rate:
+        return Rate(self.retained_customers, self.served_customers)
+
+    @property
+    def churn(self) -> Rate:
+        return Rate(self.churned, self.had_bought_before)
+
+
+def _after(field: str, days: int):
+    return ExpressionWrapper(OuterRef(field) + timedelta(days=days), output_field=DateTimeField())
+
+
+def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
+    solved = solved_tickets(f)
+    bought_after = RevenueEvent.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        occurred_at__gte=OuterRef("solved_at"),
+        occurred_at__lt=_after("solved_at", window_days),
+    )
+    bought_before = RevenueEvent.objects.filter(
+        customer_id=OuterRef("customer_id"), occurred_at__lt=OuterRef("solved_at")
+    )
+    annotated = solved.annotate(after=Exists(bought_after), before=Exists(bought_before))
+    row = annotated.aggregate(
+        served=Count("customer_id", distinct=True),
+        retained=Count("customer_id", distinct=True, filter=Q(after=True)),
+        before=Count("customer_id", distinct=True, filter=Q(before=True)),
+        churned=Count("customer_id", distinct=True, filter=Q(before=True, after=False)),
+    )
+    # An event counts once, even when it follows several solved tickets.
+    solve_before = solved.filter(
+        customer_id=OuterRef("customer_id"),
+        solved_at__lte=OuterRef("occurred_at"),
+        solved_at__gt=ExpressionWrapper(
+            OuterRef("occurred_at") - timedelta(days=window_days), output_field=DateTimeField()
+        ),
+    )
+    money = RevenueEvent.objects.filter(Exists(solve_before)).aggregate(
+        s=Sum("amount"), n=Count("pk")
+    )
+    return Revenue(
+        served_customers=row["served"],
+        retained_customers=row["retained"],
+        had_bought_before=row["before"],
+        churned=row["churned"],
+        attributed=money["s"] or Decimal("0"),
+        events=money["n"],
+    )
+
+
+@dataclass(frozen=True)
+class Ltv:
+    customers: int
+    revenue: Decimal
+
+    @property
+    def per_customer(self) -> Decimal | None:
+        if not self.customers:
+            return None
+        return (self.revenue / self.customers).quantize(Decimal("0.01"))
+
+
+def metric_ltv() -> Ltv:
+    """All revenue events of matched customers ÷ those customers (all time)."""
+    row = RevenueEvent.objects.filter(customer__isnull=False).aggregate(
+        s=Sum("amount"), n=Count("customer_id", distinct=True)
+    )
+    return Ltv(row["n"], row["s"] or Decimal("0"))
+
+
+def top_customers(limit: int = 20) -> list[dict]:
+    return list(
+        RevenueEvent.objects.filter(customer__isnull=False)
+        .values("customer_id", "customer__name")
+        .annotate(revenue=Sum("amount"), orders=Count("pk"))
+        .order_by("-revenue")[:limit]
+    )
