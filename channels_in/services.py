@@ -15,8 +15,9 @@ from django.utils import timezone
 from channels_in.models import EventStatus, InboundEvent
 from channels_in.registry import ADAPTERS, adapter_for
 from helpdesk.exceptions import ApplicationError
+from tickets.inbound import DeliveryReceipt
 from tickets.models import Channel
-from tickets.services import receive
+from tickets.services import message_delivery_update, receive
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,16 @@ def inbound_event_process(*, event_id: int) -> InboundEvent:
     try:
         if adapter is None:
             raise ApplicationError(f"No adapter for channel kind {event.channel.kind!r}.")
-        messages = adapter.parse(body=bytes(event.body), channel=event.channel, event_id=event.pk)
+        body = bytes(event.body)
+        receipts = _receipts(adapter, body, event.channel)
+        for receipt in receipts:
+            message_delivery_update(
+                channel=event.channel,
+                external_id=receipt.external_id,
+                status=receipt.status,
+                error=receipt.error,
+            )
+        messages = adapter.parse(body=body, channel=event.channel, event_id=event.pk)
         for msg in messages:
             receive(msg=msg)
     except Exception as exc:
@@ -104,11 +114,17 @@ def inbound_event_process(*, event_id: int) -> InboundEvent:
         event.error = _describe(exc)
         logger.warning("inbound event %s failed: %s", event_id, event.error.splitlines()[0])
     else:
-        event.status = EventStatus.PROCESSED if messages else EventStatus.IGNORED
+        event.status = EventStatus.PROCESSED if messages or receipts else EventStatus.IGNORED
         event.error = ""
     event.processed_at = timezone.now()
     event.save(update_fields=["status", "error", "attempts", "processed_at"])
     return event
+
+
+def _receipts(adapter, body: bytes, channel: Channel) -> list[DeliveryReceipt]:
+    """Delivery reports in the body, for adapters whose channel sends them (optional hook)."""
+    parse_receipts = getattr(adapter, "parse_receipts", None)
+    return parse_receipts(body=body, channel=channel) if parse_receipts else []
 
 
 def _describe(exc: Exception) -> str:

@@ -40,3 +40,12 @@ class InboundMessage:
     # Email threading: Message-IDs from In-Reply-To/References, and a "[#123]" subject ref.
     thread_refs: tuple[str, ...] = ()
     ticket_ref: int | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """A channel's report on one of our outbound messages (sent, delivered, read, failed)."""
+
+    external_id: str
+    status: str
+    error: str = ""

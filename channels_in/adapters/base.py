@@ -27,6 +27,9 @@ class ChannelAdapter(Protocol):
     def parse(self, *, body: bytes, channel: Channel, event_id: int) -> list[InboundMessage]:
         """Translate one stored delivery into zero or more messages."""
 
+    # Optional: adapters of channels that report delivery of our messages also define
+    #   parse_receipts(*, body: bytes, channel: Channel) -> list[tickets.inbound.DeliveryReceipt]
+
     def send(self, message: Message) -> str:
         """Deliver an outbound message; return the channel's id for it. Raise DeliveryError."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -66,12 +66,12 @@ def _sent_at(payload: dict) -> datetime:
     if raw in (None, ""):
         return timezone.now()
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return datetime.fromtimestamp(raw, tz=timezone.UTC)
+        return datetime.fromtimestamp(raw, tz=UTC)
     parsed = parse_datetime(raw) if isinstance(raw, str) else None
     if parsed is None:
         raise PayloadInvalid("'sent_at' must be an ISO 8601 date-time or a Unix timestamp.")
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
+        parsed = timezone.make_aware(parsed, UTC)
     return parsed
 
 

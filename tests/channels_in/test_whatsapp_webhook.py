@@ -171,7 +171,7 @@ def test_statuses_update_our_outbound_message_and_never_go_backwards(channel, po
     post(channel, body(statuses=[status("delivered", "3")]))
     outbound.refresh_from_db()
     assert outbound.delivery_status == DeliveryStatus.READ
-    assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.IGNORED}
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.PROCESSED}
     assert Ticket.objects.count() == 1  # the outbound message's own ticket, no new one
 
 

@@ -29,9 +29,8 @@ from channels_in.adapters.whatsapp.parse import (
     parse_statuses,
 )
 from helpdesk.exceptions import DeliveryError
-from tickets.inbound import AttachmentRef, InboundMessage
+from tickets.inbound import AttachmentRef, DeliveryReceipt, InboundMessage
 from tickets.models import Channel, Direction, Message
-from tickets.services import message_delivery_update
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +70,15 @@ class WhatsAppAdapter:
         load_body(body)
         return body_digest(body)
 
+    def parse_receipts(self, *, body: bytes, channel: Channel) -> list[DeliveryReceipt]:
+        """Statuses of our own outbound messages; the intake applies them."""
+        return [
+            DeliveryReceipt(external_id=u.external_id, status=u.status, error=u.error)
+            for u in parse_statuses(load_body(body))
+        ]
+
     def parse(self, *, body: bytes, channel: Channel, event_id: int) -> list[InboundMessage]:
         payload = load_body(body)
-        # Statuses of our own outbound messages are applied here; they open no tickets.
-        for update in parse_statuses(payload):
-            message_delivery_update(
-                channel=channel,
-                external_id=update.external_id,
-                status=update.status,
-                error=update.error,
-            )
         messages = parse_messages(payload=payload, channel_id=channel.pk, event_id=event_id)
         api = GraphApi(channel)
         if not api.token:
