@@ -2,6 +2,12 @@
 
 Groups (see helpdesk.realtime): every operator joins `queue` and `agent.<user id>`; a page
 showing one ticket sends {"action": "watch", "ticket_id": N} to join `ticket.<N>`.
+
+Presence (collision detection): on a watched ticket the page sends
+{"action": "presence", "ticket_id": N, "state": "viewing" | "typing" | "left"}; the other
+operators watching it receive {"type": "presence", "ticket_id", "user_id", "name", "state"}.
+Typing is throttled per connection; a newcomer's first "viewing" is answered by the others,
+so everyone sees who is already there. Leaving the page or closing the socket sends "left".
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from helpdesk.roles import OPERATOR, has_role
 
 MAX_WATCHED = 20
+PRESENCE_STATES = {"viewing", "typing", "left"}
+TYPING_THROTTLE_SECONDS = 2.0
 # The same event reaches an operator through several groups (queue, agent, ticket):
 # forward it once.
 DEDUPE_SECONDS = 2.0
@@ -23,6 +31,13 @@ DEDUPE_SECONDS = 2.0
 @database_sync_to_async
 def _is_operator(user) -> bool:
     return has_role(user, OPERATOR)
+
+
+@database_sync_to_async
+def _ticket_assignee_id(ticket_id) -> int | None:
+    from tickets.models import Ticket
+
+    return Ticket.objects.filter(pk=ticket_id).values_list("assignee_id", flat=True).first()
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -34,11 +49,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined: set[str] = set()
         self.watched: set[int] = set()
         self.recent: dict[str, float] = {}
+        self.last_typing: dict[int, float] = {}
+        self.user_id = user.pk
+        self.user_name = user.get_full_name() or user.get_username()
         for group in ("queue", f"agent.{user.pk}"):
             await self._join(group)
         await self.accept()
 
     async def disconnect(self, code):
+        for ticket_id in list(getattr(self, "watched", ())):
+            await self._presence(ticket_id, "left")
         for group in list(getattr(self, "groups_joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = set()
@@ -65,9 +85,54 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 await self._leave(f"ticket.{self.watched.pop()}")
             self.watched.add(ticket_id)
             await self._join(f"ticket.{ticket_id}")
+            await self._presence(ticket_id, "viewing", hello=True)
         elif action == "unwatch" and ticket_id in self.watched:
             self.watched.discard(ticket_id)
+            await self._presence(ticket_id, "left")
             await self._leave(f"ticket.{ticket_id}")
+        elif action == "presence" and ticket_id in self.watched:
+            state = content.get("state")
+            if state not in PRESENCE_STATES:
+                return
+            if state == "typing":
+                now = time.monotonic()
+                if now - self.last_typing.get(ticket_id, 0.0) < TYPING_THROTTLE_SECONDS:
+                    return
+                self.last_typing[ticket_id] = now
+            await self._presence(ticket_id, state)
+
+    async def _presence(self, ticket_id: int, state: str, *, hello: bool = False) -> None:
+        await self.channel_layer.group_send(
+            f"ticket.{ticket_id}",
+            {
+                "type": "helpdesk.presence",
+                "ticket_id": ticket_id,
+                "user_id": self.user_id,
+                "name": self.user_name,
+                "state": state,
+                "hello": hello,
+                "sender": self.channel_name,
+            },
+        )
+
+    async def helpdesk_presence(self, message):
+        if message.get("sender") == self.channel_name or message.get("user_id") == self.user_id:
+            return
+        ticket_id = message.get("ticket_id")
+        if ticket_id not in self.watched:
+            return
+        await self.send_json(
+            {
+                "type": "presence",
+                "ticket_id": ticket_id,
+                "user_id": message.get("user_id"),
+                "name": message.get("name", ""),
+                "state": message.get("state"),
+            }
+        )
+        if message.get("hello"):
+            # A newcomer: tell them we are here too.
+            await self._presence(ticket_id, "viewing")
 
     async def helpdesk_event(self, message):
         event = message.get("event") or {}
@@ -77,6 +142,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if key in self.recent:
             return
         self.recent[key] = now
+        if (
+            event.get("type") == "message.created"
+            and event.get("direction") == "in"
+            and event.get("ticket_id")
+        ):
+            # Desktop notifications are for customer messages on tickets assigned to me.
+            assignee = await _ticket_assignee_id(event["ticket_id"])
+            event = {**event, "for_me": assignee == self.user_id}
         await self.send_json(event)
 
     @classmethod

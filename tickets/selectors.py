@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from tickets.models import (
     ACTIVE_STATUSES,
     PRIORITY_RANK,
+    AgentProfile,
+    CannedResponse,
     CustomerIdentity,
     Message,
     Priority,
+    Team,
     Ticket,
     TicketEvent,
+    WorkSession,
 )
 
 
@@ -44,15 +48,21 @@ def ticket_get(*, ticket_id: int) -> Ticket:
 # --- operator workspace pages ----------------------------------------------------------
 
 
-def queue_view_counts(*, user) -> dict[str, int]:
-    """Counts of the queue's saved views, in one aggregate query."""
+def queue_view_counts(*, user, extra: dict[str, Q] | None = None) -> dict[str, int]:
+    """Counts of the queue's saved views, in one aggregate query.
+
+    `extra` adds counts of active tickets matching further conditions (the page layer passes
+    the SLA "overdue" condition, which tickets itself knows nothing about).
+    """
     active = Q(status__in=ACTIVE_STATUSES)
+    more = {key: Count("pk", filter=active & cond) for key, cond in (extra or {}).items()}
     return Ticket.objects.aggregate(
         mine=Count("pk", filter=active & Q(assignee_id=user.pk)),
         unassigned=Count("pk", filter=active & Q(assignee__isnull=True)),
         open=Count("pk", filter=active),
         high=Count("pk", filter=active & Q(priority_rank__lte=PRIORITY_RANK[Priority.HIGH])),
         all=Count("pk"),
+        **more,
     )
 
 
@@ -77,13 +87,88 @@ def ticket_get_for_workspace(*, ticket_id: int) -> Ticket:
 
 
 def customer_previous_tickets(*, ticket: Ticket, limit: int = 10) -> list[Ticket]:
-    """The customer's other tickets, newest first."""
+    """The customer's other tickets, newest first, with what they need to show their outcome
+    (status, solve time, the ticket they were merged into). One query whatever their number."""
     return list(
         Ticket.objects.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .select_related("channel")
+        .only(
+            "pk",
+            "subject",
+            "last_message_preview",
+            "status",
+            "created_at",
+            "solved_at",
+            "merged_into_id",
+            "channel__kind",
+            "channel__name",
+        )
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def customer_ticket_count(*, customer_id: int) -> int:
+    return Ticket.objects.filter(customer_id=customer_id).count()
+
+
+def ticket_last_public_message_id(*, ticket: Ticket) -> int:
+    """The id of the newest message the customer can see (0 when none): the reply form
+    carries it so a reply written meanwhile by someone else is noticed."""
+    last = (
+        Message.objects.filter(ticket=ticket, is_internal=False)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+def ticket_public_messages_after(*, ticket: Ticket, message_id: int, exclude_author=None):
+    """Public messages newer than `message_id`, not written by `exclude_author`."""
+    qs = Message.objects.filter(ticket=ticket, is_internal=False, pk__gt=message_id)
+    if exclude_author is not None:
+        qs = qs.exclude(author=exclude_author)
+    return qs.select_related("author").order_by("pk")
+
+
+def canned_search(*, user, team_ids: list[int], query: str = "", limit: int = 20):
+    """Canned responses the user may use (global, their teams', their own), best match first:
+    a `/shortcut` prefix, else a keyword in title, shortcut or text; most used first."""
+    visible = Q(team__isnull=True, owner__isnull=True) | Q(owner=user)
+    if team_ids:
+        visible |= Q(team_id__in=team_ids, owner__isnull=True)
+    qs = CannedResponse.objects.filter(visible).select_related("team")
+    query = (query or "").strip()
+    if query.startswith("/"):
+        qs = qs.filter(shortcut__istartswith=query[1:])
+    elif query:
+        qs = qs.filter(
+            Q(title__icontains=query) | Q(shortcut__icontains=query) | Q(body__icontains=query)
+        )
+    return list(qs.order_by("-usage_count", "title")[:limit])
+
+
+def canned_get_visible(*, user, team_ids: list[int], canned_id: int):
+    visible = Q(team__isnull=True, owner__isnull=True) | Q(owner=user)
+    if team_ids:
+        visible |= Q(team_id__in=team_ids, owner__isnull=True)
+    return CannedResponse.objects.filter(visible).get(pk=canned_id)
+
+
+def agent_team_ids(*, user) -> list[int]:
+    return list(Team.objects.filter(agents__user=user).values_list("pk", flat=True))
+
+
+def agent_preferences(*, user) -> tuple[str, str]:
+    """(language, time zone) of the operator; empty strings when not chosen."""
+    found = AgentProfile.objects.filter(user=user).values_list("language", "timezone").first()
+    return found or ("", "")
+
+
+def ticket_work_seconds(*, ticket: Ticket) -> int:
+    """Focused work on this ticket by all agents, in seconds (AHT's numerator)."""
+    return WorkSession.objects.filter(ticket=ticket).aggregate(s=Sum("seconds"))["s"] or 0
 
 
 def operator_users() -> QuerySet:

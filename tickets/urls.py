@@ -1,17 +1,44 @@
 from django.urls import path
 
 from tickets import views
+from tickets.views import actions, bulk, canned, preferences, worksession
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("queue/bulk/", bulk.queue_bulk_view, name="queue-bulk"),
+    path("preferences/", preferences.preferences_view, name="preferences"),
+    path("preferences/language/", preferences.language_switch_view, name="preferences-language"),
+    path("work-sessions/", worksession.work_session_view, name="work-session"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply_view, name="ticket-reply"),
     path("tickets/<int:ticket_id>/status/", views.ticket_status_view, name="ticket-status"),
     path("tickets/<int:ticket_id>/priority/", views.ticket_priority_view, name="ticket-priority"),
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign_view, name="ticket-assign"),
+    path("tickets/<int:ticket_id>/tags/", actions.ticket_tags_view, name="ticket-tags"),
+    path("tickets/<int:ticket_id>/team/", actions.ticket_team_view, name="ticket-team"),
+    path("tickets/<int:ticket_id>/merge/", actions.ticket_merge_view, name="ticket-merge"),
+    path(
+        "tickets/<int:ticket_id>/customer/notes/",
+        actions.customer_notes_view,
+        name="customer-notes",
+    ),
+    path(
+        "tickets/<int:ticket_id>/customer/link/", actions.customer_link_view, name="customer-link"
+    ),
+    path("tickets/<int:ticket_id>/canned/", canned.canned_search_view, name="canned-search"),
+    path(
+        "tickets/<int:ticket_id>/canned/<int:canned_id>/use/",
+        canned.canned_use_view,
+        name="canned-use",
+    ),
     path(
         "tickets/<int:ticket_id>/messages/<int:message_id>/retry/",
         views.message_retry_view,
         name="message-retry",
+    ),
+    path(
+        "tickets/<int:ticket_id>/messages/<int:message_id>/split/",
+        actions.message_split_view,
+        name="message-split",
     ),
 ]

@@ -27,10 +27,61 @@
     else body.dispatchEvent(new CustomEvent(name, { detail: detail }));
   }
 
+  // A desktop notification (and an optional sound) for customer messages on my tickets.
+  // The server marks them with for_me; the sound is a per-browser choice (localStorage).
+  function notify(event) {
+    var text = (body.dataset.newMessage || "#%s").replace("%s", event.ticket_id);
+    var url = "/tickets/" + Number(event.ticket_id) + "/";
+    toast(text, url);
+    if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+      try {
+        var n = new Notification(text, { tag: "ticket-" + event.ticket_id });
+        n.onclick = function () { window.focus(); location.href = url; };
+      } catch (err) { /* some browsers only allow notifications from a service worker */ }
+    }
+    if (localStorage.getItem("helpdesk.sound") === "1") beep();
+  }
+
+  function toast(text, url) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var item = document.createElement("a");
+    item.className = "toast-item";
+    item.href = url;
+    item.textContent = text;
+    box.appendChild(item);
+    window.setTimeout(function () { item.remove(); }, 6000);
+  }
+
+  function beep() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx();
+      var osc = ctx.createOscillator();
+      var gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.05;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.15);
+    } catch (err) { /* no audio */ }
+  }
+
   function handle(event) {
     if (!event || typeof event.type !== "string") return;
+    if (event.type === "presence") {
+      body.dispatchEvent(new CustomEvent("helpdesk:presence", { detail: event }));
+      return;
+    }
     if (QUEUE_EVENTS[event.type]) trigger("helpdesk:queue", event);
-    if (ticketId !== null && Number(event.ticket_id) === ticketId) trigger("helpdesk:ticket", event);
+    if (ticketId !== null && Number(event.ticket_id) === ticketId) {
+      trigger("helpdesk:ticket", event);
+      body.dispatchEvent(new CustomEvent("helpdesk:ticket-event", { detail: event }));
+    }
+    if (event.type === "message.created" && event.for_me) notify(event);
+  }
+
+  function send(data) {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(data));
   }
 
   function connect() {
@@ -44,7 +95,10 @@
     socket.onopen = function () {
       delay = 1000;
       setStatus(true);
-      if (ticketId !== null) socket.send(JSON.stringify({ action: "watch", ticket_id: ticketId }));
+      if (ticketId !== null) {
+        socket.send(JSON.stringify({ action: "watch", ticket_id: ticketId }));
+        body.dispatchEvent(new CustomEvent("helpdesk:connected"));
+      }
       if (connectedBefore) {
         // Events may have been missed while the socket was down: refresh once.
         trigger("helpdesk:queue", {});
@@ -69,6 +123,6 @@
     window.setTimeout(connect, wait);
   }
 
-  window.helpdeskLive = { handle: handle };
+  window.helpdeskLive = { handle: handle, send: send, notify: notify };
   connect();
 })();

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
+from functools import wraps
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.permissions import role_required
+from helpdesk.roles import OPERATOR
 from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, Priority, Ticket
-from tickets.selectors import queue_view_counts
+from tickets.selectors import agent_preferences, queue_view_counts
+from tickets.views.sla_hooks import sla_state_condition
+
+PREFS_SESSION_KEY = "agent_prefs"
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
 DEFAULT_TAG_COLOUR = "#6c757d"
@@ -31,12 +38,15 @@ class SavedView:
             return Q(assignee__isnull=True)
         if self.key == "high":
             return Q(priority_rank__lte=PRIORITY_RANK[Priority.HIGH])
+        if self.key == "overdue":
+            return sla_state_condition("overdue")
         return Q()
 
 
 SAVED_VIEWS = [
     SavedView("mine", _("My open"), active_only=True),
     SavedView("unassigned", _("Unassigned"), active_only=True),
+    SavedView("overdue", _("Overdue"), active_only=True),
     SavedView("open", _("All open"), active_only=True),
     SavedView("high", _("High priority"), active_only=True),
     SavedView("all", _("All tickets"), active_only=False),
@@ -47,7 +57,7 @@ DEFAULT_VIEW = "open"
 
 def saved_views_nav(*, user, current: str | None) -> list[dict]:
     """The left column: each saved view with its count (one query for all counts)."""
-    counts = queue_view_counts(user=user)
+    counts = queue_view_counts(user=user, extra={"overdue": sla_state_condition("overdue")})
     return [
         {"key": v.key, "label": v.label, "count": counts[v.key], "current": v.key == current}
         for v in SAVED_VIEWS
@@ -99,3 +109,39 @@ def decorate_ticket(ticket: Ticket, now=None) -> Ticket:
     for tag in ticket.tag_list:
         tag.css_colour = safe_colour(tag.color)
     return ticket
+
+
+def activate_preferences(request) -> None:
+    """Activate the operator's own language and time zone for this request.
+
+    They are cached in the session (filled on first use, refreshed when the operator saves
+    them), so a page costs no query for them.
+    """
+    prefs = request.session.get(PREFS_SESSION_KEY)
+    if prefs is None:
+        language, tz = agent_preferences(user=request.user)
+        prefs = {"language": language, "timezone": tz}
+        request.session[PREFS_SESSION_KEY] = prefs
+    if prefs.get("language"):
+        translation.activate(prefs["language"])
+        request.LANGUAGE_CODE = prefs["language"]
+    if prefs.get("timezone"):
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(prefs["timezone"]))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+
+
+def operator_page(view):
+    """Operator role required; the operator's language and time zone active."""
+
+    @role_required(OPERATOR)
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        activate_preferences(request)
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+    return wrapper

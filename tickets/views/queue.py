@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import render
 from django.utils import timezone
 
-from helpdesk.permissions import role_required
-from helpdesk.roles import OPERATOR
 from tickets.filters import TicketFilter
-from tickets.models import ACTIVE_STATUSES, Priority, Status
-from tickets.selectors import ticket_list
+from tickets.models import ACTIVE_STATUSES, Priority, Status, Tag, Team
+from tickets.selectors import operator_users, ticket_list
 from tickets.views.common import (
     DEFAULT_VIEW,
     SAVED_VIEWS_BY_KEY,
     decorate_ticket,
+    operator_page,
     saved_views_nav,
 )
+from tickets.views.sla_hooks import SLA_STATES, sla_badges_for, sla_due_order, sla_state_condition
 
 PAGE_SIZE = 50
+FILTER_KEYS = ("status", "priority", "channel", "team", "assignee", "tag", "sla", "q")
+DATE_KEYS = ("created_from", "created_to")
 
 
 def _filter_data(query):
@@ -33,39 +38,69 @@ def _filter_data(query):
     return data
 
 
-@role_required(OPERATOR)
+def _parse_date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _created_range(data) -> None:
+    """created_from / created_to are dates in the operator's time zone, both inclusive."""
+    tz = timezone.get_current_timezone()
+    start = _parse_date(data.get("created_from", ""))
+    end = _parse_date(data.get("created_to", ""))
+    if start:
+        data["created_after"] = datetime.datetime.combine(start, datetime.time(), tz).isoformat()
+    if end:
+        after_end = end + datetime.timedelta(days=1)
+        data["created_before"] = datetime.datetime.combine(
+            after_end, datetime.time(), tz
+        ).isoformat()
+
+
+@operator_page
 def queue(request):
     data = _filter_data(request.GET)
     view_key = data.get("view", DEFAULT_VIEW)
     saved = SAVED_VIEWS_BY_KEY.get(view_key) or SAVED_VIEWS_BY_KEY[DEFAULT_VIEW]
+    _created_range(data)
 
     tickets = ticket_list().filter(saved.condition(request.user))
     # A saved view shows active tickets unless the operator picked a status explicitly.
     if saved.active_only and not data.getlist("status"):
         tickets = tickets.filter(status__in=ACTIVE_STATUSES)
+    sla_state = data.get("sla", "")
+    if sla_state in SLA_STATES:
+        tickets = tickets.filter(sla_state_condition(sla_state))
+    # Priority first, then the SLA deadline nearest (tickets without a running clock last).
+    tickets = tickets.annotate(sla_due=sla_due_order()).order_by(
+        "priority_rank", F("sla_due").asc(nulls_last=True), "created_at", "pk"
+    )
     filterset = TicketFilter(data=data, queryset=tickets, request=request)
 
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    for ticket in page.object_list:
+    rows = list(page.object_list)
+    badges = sla_badges_for([t.pk for t in rows])
+    for ticket in rows:
         decorate_ticket(ticket, now)
+        ticket.sla = badges.get(ticket.pk)
 
     context = {
         "page_obj": page,
-        "tickets": page.object_list,
+        "tickets": rows,
+        "sla_badges": badges,
         "views_nav": saved_views_nav(user=request.user, current=saved.key),
         "current_view": saved,
-        "filters": {
-            "status": data.get("status", ""),
-            "priority": data.get("priority", ""),
-            "channel": data.get("channel", ""),
-            "assignee": data.get("assignee", ""),
-            "q": data.get("q", ""),
-        },
+        "filters": {key: data.get(key, "") for key in (*FILTER_KEYS, *DATE_KEYS)},
         "filter_errors": filterset.errors if filterset.is_bound else {},
         "status_choices": Status.choices,
         "priority_choices": Priority.choices,
         "channels": filterset.form.fields["channel"].queryset,
-        "has_filters": any(k in data for k in ("status", "priority", "channel", "assignee", "q")),
+        "teams": Team.objects.order_by("name"),
+        "tags": Tag.objects.order_by("name"),
+        "operators": operator_users(),
+        "has_filters": any(k in data for k in (*FILTER_KEYS, *DATE_KEYS)),
     }
     return render(request, "tickets/queue.html", context)

@@ -10,8 +10,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpdesk.exceptions import ApplicationError
-from helpdesk.permissions import role_required
-from helpdesk.roles import OPERATOR
 from tickets.forms import AssignForm, PriorityForm, ReplyForm, StatusForm
 from tickets.models import (
     AuthorKind,
@@ -20,9 +18,18 @@ from tickets.models import (
     Message,
     Priority,
     Status,
+    Tag,
+    Team,
     Ticket,
 )
-from tickets.selectors import customer_previous_tickets, operator_users, ticket_get_for_workspace
+from tickets.selectors import (
+    customer_previous_tickets,
+    customer_ticket_count,
+    operator_users,
+    ticket_get_for_workspace,
+    ticket_public_messages_after,
+    ticket_work_seconds,
+)
 from tickets.services import (
     message_retry,
     ticket_assign,
@@ -30,7 +37,14 @@ from tickets.services import (
     ticket_set_priority,
     ticket_set_status,
 )
-from tickets.views.common import decorate_ticket, display_name, initials, saved_views_nav
+from tickets.views.common import (
+    decorate_ticket,
+    display_name,
+    initials,
+    operator_page,
+    saved_views_nav,
+)
+from tickets.views.sla_hooks import sla_clocks_for
 
 EVENT_LABELS = {
     "created": gettext_lazy("Ticket created"),
@@ -43,6 +57,11 @@ EVENT_LABELS = {
     "replied": gettext_lazy("Replied"),
     "note_added": gettext_lazy("Internal note added"),
     "delivery_retried": gettext_lazy("Delivery retried"),
+    "merged_into": gettext_lazy("Merged into another ticket"),
+    "merged_from": gettext_lazy("Another ticket merged in"),
+    "split_from": gettext_lazy("Split from another ticket"),
+    "split_to": gettext_lazy("A message was split off"),
+    "customer_merged": gettext_lazy("Customers linked"),
 }
 OUTBOUND_STATES = {
     DeliveryStatus.QUEUED,
@@ -111,6 +130,9 @@ def _describe_event(event, names: dict[int, str]) -> str:
         added = " ".join(f"+{name}" for name in data.get("added", []))
         removed = " ".join(f"−{name}" for name in data.get("removed", []))
         return f"{added} {removed}".strip()
+    for key in ("into", "from", "to"):
+        if event.kind in ("merged_into", "merged_from", "split_from", "split_to") and key in data:
+            return f"#{data[key]}"
     return ""
 
 
@@ -122,7 +144,7 @@ def _priority_label(value) -> str:
     return str(Priority(value).label) if value in Priority.values else str(value or "")
 
 
-def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 200):
+def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 200, conflict=None):
     try:
         ticket = ticket_get_for_workspace(ticket_id=ticket_id)
     except Ticket.DoesNotExist:
@@ -138,9 +160,22 @@ def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 20
         event.label = EVENT_LABELS.get(event.kind, event.kind)
         event.detail = _describe_event(event, names)
         event.who = display_name(event.actor) or event.actor_label
+    conversation = _decorate_messages(ticket)
+    public = [m.pk for m in conversation if not m.is_internal]
+    reply_form = reply_form or ReplyForm()
+    # The page shows every message now: sending again from it confirms having seen them.
+    last_seen = public[-1] if public else 0
     context = {
         "ticket": ticket,
-        "conversation": _decorate_messages(ticket),
+        "conversation": conversation,
+        "last_seen": last_seen,
+        "conflict": conflict,
+        "sla_clocks": sla_clocks_for(ticket.pk),
+        "teams": Team.objects.order_by("name"),
+        "all_tags": Tag.objects.order_by("name"),
+        "tag_names": ", ".join(t.name for t in ticket.tag_list),
+        "customer_ticket_count": customer_ticket_count(customer_id=ticket.customer_id),
+        "work_seconds": ticket_work_seconds(ticket=ticket),
         "events": events,
         "customer": ticket.customer,
         "identities": list(ticket.customer.identities.all()),
@@ -148,22 +183,41 @@ def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 20
         "operators": operators,
         "status_choices": Status.choices,
         "priority_choices": Priority.choices,
-        "reply_form": reply_form or ReplyForm(),
+        "reply_form": reply_form,
         "views_nav": saved_views_nav(user=request.user, current=None),
     }
     return render(request, "tickets/ticket.html", context, status=status)
 
 
-@role_required(OPERATOR)
+@operator_page
 def ticket_detail(request, ticket_id: int):
     return _render_ticket(request, ticket_id)
 
 
 @require_POST
-@role_required(OPERATOR)
+@operator_page
 def ticket_reply_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = ReplyForm(request.POST)
+    if form.is_valid() and not form.is_internal and not form.cleaned_data["confirm"]:
+        # Someone else answered (or the customer wrote) since the page was rendered: show it
+        # and ask before sending. A form without last_seen (no JavaScript, API) is not checked.
+        last_seen = form.cleaned_data.get("last_seen")
+        newer = []
+        if last_seen is not None:
+            newer = list(
+                ticket_public_messages_after(
+                    ticket=ticket, message_id=last_seen, exclude_author=request.user
+                )
+            )
+        if newer:
+            authors = sorted({display_name(m.author) or str(ticket.customer) for m in newer})
+            form.add_error(
+                None,
+                _("%(who)s wrote meanwhile. Read the new message, then send again to confirm.")
+                % {"who": ", ".join(authors)},
+            )
+            return _render_ticket(request, ticket.pk, reply_form=form, status=409, conflict=newer)
     if form.is_valid():
         try:
             ticket_reply(
@@ -195,7 +249,7 @@ def _form_error(request, form) -> None:
 
 
 @require_POST
-@role_required(OPERATOR)
+@operator_page
 def ticket_status_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = StatusForm(request.POST)
@@ -212,7 +266,7 @@ def ticket_status_view(request, ticket_id: int):
 
 
 @require_POST
-@role_required(OPERATOR)
+@operator_page
 def ticket_priority_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = PriorityForm(request.POST)
@@ -229,7 +283,7 @@ def ticket_priority_view(request, ticket_id: int):
 
 
 @require_POST
-@role_required(OPERATOR)
+@operator_page
 def ticket_assign_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = AssignForm(request.POST, operators=operator_users(), user=request.user)
@@ -246,7 +300,7 @@ def ticket_assign_view(request, ticket_id: int):
 
 
 @require_POST
-@role_required(OPERATOR)
+@operator_page
 def message_retry_view(request, ticket_id: int, message_id: int):
     message = get_object_or_404(
         Message.objects.select_related("ticket"), pk=message_id, ticket_id=ticket_id
