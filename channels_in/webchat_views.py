@@ -96,7 +96,9 @@ def _body(request) -> dict | None:
 
 
 def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    """For the per-address session limit: the proxy's X-Real-IP (deploy/nginx.conf sets it,
+    replacing whatever the client sent), else the peer address."""
+    return request.headers.get("X-Real-IP", "")[:64] or request.META.get("REMOTE_ADDR", "")
 
 
 @_cors("POST")

@@ -412,6 +412,23 @@ def test_a_page_cannot_flood_the_queue(webchat, visitor_client):
     assert InboundEvent.objects.count() == 4
 
 
+def test_session_creation_is_limited_per_address(webchat):
+    client = Client()
+    for _ in range(30):
+        start_session(client, webchat)
+    response = client.post(
+        f"/webchat/{webchat.pk}/session/", data="{}", content_type="application/json"
+    )
+    assert response.status_code == 429
+    other = client.post(
+        f"/webchat/{webchat.pk}/session/",
+        data="{}",
+        content_type="application/json",
+        headers={"X-Real-IP": "203.0.113.9"},
+    )
+    assert other.status_code == 201
+
+
 # --- admin side ------------------------------------------------------------------------------
 
 
