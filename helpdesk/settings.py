@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tickets.apps.TicketsConfig",
     "channels_in.apps.ChannelsInConfig",
     "sla.apps.SlaConfig",
+    "tickets.automation.apps.AutomationConfig",
     "metrics.apps.MetricsConfig",
 ]
 

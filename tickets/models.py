@@ -270,6 +270,9 @@ class Message(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     inbound_event_id = models.BigIntegerField(null=True, blank=True)
+    # Bot menus for adapters that render native buttons (see tickets/services/bot.py):
+    # {"type": "menu", "prompt": str, "options": [{"key": str, "label": str}, ...]}; {} = none.
+    buttons = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,0 +1,2 @@
+"""The rules engine: conditions and actions registered by name, pure evaluation in `engine`,
+application through the ticket services in `apply`."""

@@ -1,0 +1,364 @@
+"""The bot: self-service menus, knowledge-base answers, hand-over to a human.
+
+Bot messages go through `ticket_reply(author_kind=BOT, author=None)`: the channel's sender
+delivers them, and they never count as a human first response.
+
+Menus are sent as numbered text on every channel. The same options are stored in
+`Message.buttons` so messenger adapters can render native buttons:
+
+    {"type": "menu", "prompt": "How can we help?",
+     "options": [{"key": "1", "label": "Delivery"}, {"key": "0", "label": "Operator"}]}
+
+A button press comes back as customer text equal to the option's key or its label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.exceptions import ApplicationError
+from tickets.automation.models import BotSession, BotState, ChannelSettings, KnowledgeArticle
+from tickets.models import AuthorKind, Message, Status, Tag, Team, Ticket, TicketEvent
+from tickets.rules import text as textmod
+from tickets.services.events import ticket_event_record
+from tickets.services.outbound import ticket_reply
+from tickets.services.tickets import ticket_set_status, ticket_set_tags, ticket_set_team
+
+BOT_LABEL = "bot"
+ANSWERED_TAG = "answered by bot"
+OPERATOR_KEY = "0"
+CONFIDENT = 0.75
+AFTER_HOURS_REPEAT = timedelta(hours=12)
+OPERATOR_WORDS = (
+    "оператор",
+    "человек",
+    "живой",
+    "специалист",
+    "менеджер",
+    "operator",
+    "human",
+    "agent",
+    "person",
+    "не помогло",
+    "did not help",
+    "didn't help",
+    "connect me",
+)
+THANKS_WORDS = ("спасибо", "благодар", "помогло", "thank", "thanks", "helped", "great")
+HINT = {
+    "ru": "Не помогло? Напишите 0 — подключим оператора.",
+    "en": "That did not help? Reply 0 to talk to an operator.",
+}
+OPERATOR_LABEL = {"ru": "Связаться с оператором", "en": "Connect me to an operator"}
+HANDOVER = {
+    "ru": "Передаём ваш вопрос оператору, он скоро ответит.",
+    "en": "Connecting you to an operator; they will answer shortly.",
+}
+
+
+class MenuInvalid(ApplicationError):
+    code = "menu_invalid"
+
+
+# --- menus (pure) --------------------------------------------------------------------------
+
+
+def menu_validate(menu: Any, *, depth: int = 0) -> None:
+    if menu in ({}, None):
+        return
+    if not isinstance(menu, dict):
+        raise MenuInvalid("The menu must be a JSON object.")
+    options = menu.get("options")
+    if not isinstance(options, list) or not options:
+        raise MenuInvalid("A menu needs a non-empty 'options' list.")
+    if depth > 5:
+        raise MenuInvalid("Menus nest at most 5 levels.")
+    keys = set()
+    for i, opt in enumerate(options):
+        if not isinstance(opt, dict) or not str(opt.get("key", "")).strip():
+            raise MenuInvalid(f"Option {i + 1} needs a 'key'.")
+        if not isinstance(opt.get("label"), str) or not opt["label"].strip():
+            raise MenuInvalid(f"Option {i + 1} needs a 'label'.")
+        key = str(opt["key"]).strip().lower()
+        if key in keys:
+            raise MenuInvalid(f"Key {key!r} is used twice.")
+        keys.add(key)
+        if "tags" in opt and not isinstance(opt["tags"], list):
+            raise MenuInvalid(f"Option {i + 1}: 'tags' must be a list.")
+        if "options" in opt:
+            menu_validate({"options": opt["options"]}, depth=depth + 1)
+
+
+def menu_node(menu: dict, path: list[str]) -> dict:
+    node = menu
+    for key in path:
+        node = next((o for o in node.get("options", []) if str(o["key"]) == key), None) or menu
+    return node
+
+
+def menu_render(node: dict, *, default_prompt: str = "") -> tuple[str, dict]:
+    prompt = node.get("text") or node.get("prompt") or default_prompt
+    options = [{"key": str(o["key"]), "label": o["label"]} for o in node.get("options", [])]
+    lines = [prompt] if prompt else []
+    lines += [f"{o['key']}. {o['label']}" for o in options]
+    return "\n".join(lines), {"type": "menu", "prompt": prompt, "options": options}
+
+
+_NUMBERED = re.compile(r"^\s*(\w+)\s*[.)\-:]?\s*(.*)$")
+
+
+def option_match(node: dict, text: str) -> dict | None:
+    """The option the customer chose: its key ("1"), its label ("Delivery"), or both
+    ("1. Delivery", as a button echo)."""
+    said = textmod.normalize(text).strip().strip("!?.")
+    if not said:
+        return None
+    options = node.get("options", [])
+    for opt in options:
+        if said == str(opt["key"]).lower() or said == textmod.normalize(opt["label"]).strip():
+            return opt
+    m = _NUMBERED.match(said)
+    if m:
+        for opt in options:
+            if m.group(1) == str(opt["key"]).lower() and (
+                not m.group(2) or m.group(2) == textmod.normalize(opt["label"]).strip()
+            ):
+                return opt
+    return None
+
+
+def is_operator_request(text: str) -> bool:
+    said = textmod.normalize(text).strip().strip("!?.")
+    return said == OPERATOR_KEY or textmod.contains_any(said, OPERATOR_WORDS)
+
+
+def language_of(ticket: Ticket, text: str = "") -> str:
+    lang = (ticket.customer.language or "").lower()
+    if lang:
+        return "ru" if lang.startswith(("ru", "uk", "be", "kk")) else "en"
+    return "ru" if re.search(r"[а-яё]", (text or "").lower()) else "en"
+
+
+# --- knowledge base (pure scoring) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KbMatch:
+    article: KnowledgeArticle
+    score: float
+
+
+def kb_score(text: str, *, question: str, keywords: tuple[str, ...]) -> float:
+    """0..1: two keyword hits (or all of them) count fully; else how much of the question's
+    wording the text covers."""
+    normalized = textmod.normalize(text)
+    hits = textmod.keyword_hits(normalized, keywords) if keywords else 0
+    keyword_score = min(hits / min(len(keywords), 2), 1.0) if keywords else 0.0
+    q = {w for w in textmod.words(question) if len(w) > 3}
+    similarity = len(q & textmod.words(text)) / len(q) if q else 0.0
+    return max(keyword_score, similarity)
+
+
+def kb_match(*, text: str, language: str = "") -> KbMatch | None:
+    best: KbMatch | None = None
+    for article in KnowledgeArticle.objects.filter(is_active=True):
+        if article.language and language and not language.startswith(article.language):
+            continue
+        keywords = tuple(k.strip() for k in article.keywords.split(",") if k.strip())
+        score = kb_score(text, question=article.question, keywords=keywords)
+        if best is None or score > best.score:
+            best = KbMatch(article, score)
+    return best if best and best.score >= CONFIDENT else None
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def bot_reply(*, ticket: Ticket, text: str, buttons: dict | None = None) -> Message:
+    """A bot message through the normal reply path (delivered by the channel's sender)."""
+    with transaction.atomic():
+        message = ticket_reply(ticket=ticket, author=None, text=text, author_kind=AuthorKind.BOT)
+        if buttons:
+            Message.objects.filter(pk=message.pk).update(buttons=buttons)
+            message.buttons = buttons
+    return message
+
+
+def _session_set(ticket: Ticket, **fields) -> BotSession:
+    session, _ = BotSession.objects.update_or_create(
+        ticket=ticket, defaults={**fields, "updated_at": timezone.now()}
+    )
+    return session
+
+
+def menu_send(
+    *, ticket: Ticket, menu: dict, path: list[str] | None = None, actor_label: str = BOT_LABEL
+) -> Message:
+    path = path or []
+    text, buttons = menu_render(menu_node(menu, path), default_prompt=menu.get("text", ""))
+    with transaction.atomic():
+        message = bot_reply(ticket=ticket, text=text, buttons=buttons)
+        _session_set(ticket, state=BotState.MENU, menu_path=path, article=None)
+        ticket_event_record(
+            ticket=ticket,
+            kind="menu_sent",
+            actor_label=actor_label,
+            data={"path": path, "message_id": message.pk},
+        )
+    return message
+
+
+def _menu_choose(ticket: Ticket, option: dict, session: BotSession) -> Ticket:
+    """Apply the chosen option's tags and team, as the bot."""
+    tags = [Tag.objects.get_or_create(name=str(t)[:60])[0] for t in option.get("tags", [])]
+    ticket_event_record(
+        ticket=ticket,
+        kind="menu_chosen",
+        actor_label=BOT_LABEL,
+        data={"path": [*session.menu_path, str(option["key"])], "label": option["label"]},
+    )
+    if tags:
+        ticket = ticket_set_tags(ticket=ticket, add=tags, actor_label=BOT_LABEL)
+    team_ref = option.get("team")
+    if team_ref:
+        ref = str(team_ref)
+        team = Team.objects.filter(name__iexact=ref).first() or (
+            Team.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+        )
+        if team:
+            ticket = ticket_set_team(ticket=ticket, team=team, actor_label=BOT_LABEL)
+    return ticket
+
+
+def bot_answer(*, ticket: Ticket, article: KnowledgeArticle, text: str = "") -> Message:
+    """Answer from the knowledge base, mark the ticket answered by bot and solve it; the
+    customer can always ask for an operator (0)."""
+    lang = language_of(ticket, text)
+    body = f"{article.answer.strip()}\n\n{HINT[lang]}"
+    buttons = {
+        "type": "menu",
+        "prompt": article.answer.strip(),
+        "options": [{"key": OPERATOR_KEY, "label": OPERATOR_LABEL[lang]}],
+    }
+    with transaction.atomic():
+        message = bot_reply(ticket=ticket, text=body, buttons=buttons)
+        tag = Tag.objects.get_or_create(name=ANSWERED_TAG)[0]
+        ticket = ticket_set_tags(ticket=ticket, add=[tag], actor_label=BOT_LABEL)
+        ticket_event_record(
+            ticket=ticket,
+            kind="bot_answered",
+            actor_label=BOT_LABEL,
+            data={"article": article.pk, "message_id": message.pk},
+        )
+        _session_set(ticket, state=BotState.ANSWERED, menu_path=[], article=article)
+        ticket_set_status(ticket=ticket, status=Status.SOLVED, actor_label=BOT_LABEL)
+    return message
+
+
+def bot_handover(*, ticket: Ticket, reason: str, text: str = "") -> Ticket:
+    """Stop the bot on this ticket and leave it to humans (the caller routes it)."""
+    with transaction.atomic():
+        BotSession.objects.filter(ticket=ticket).delete()
+        ticket_event_record(
+            ticket=ticket, kind="bot_handover", actor_label=BOT_LABEL, data={"reason": reason}
+        )
+        tag = Tag.objects.filter(name=ANSWERED_TAG).first()
+        if tag is not None:
+            ticket = ticket_set_tags(ticket=ticket, remove=[tag], actor_label=BOT_LABEL)
+        if ticket.status in (Status.SOLVED, Status.PENDING):
+            ticket = ticket_set_status(ticket=ticket, status=Status.OPEN, actor_label=BOT_LABEL)
+        bot_reply(ticket=ticket, text=HANDOVER[language_of(ticket, text)])
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def bot_handle_inbound(*, ticket: Ticket, message: Message) -> bool:
+    """The bot's turn on a customer message. True: the bot handled it (no human routing now)."""
+    if message.author_kind != AuthorKind.CUSTOMER:
+        return False
+    text = message.text or ""
+    settings_ = ChannelSettings.objects.filter(channel_id=ticket.channel_id).first()
+    session = BotSession.objects.filter(ticket=ticket).first()
+    if session is not None:
+        if is_operator_request(text):
+            bot_handover(ticket=ticket, reason="customer asked", text=text)
+            return False
+        if session.state == BotState.MENU and settings_ and settings_.menu:
+            node = menu_node(settings_.menu, session.menu_path)
+            option = option_match(node, text)
+            if option is not None:
+                if option.get("operator"):
+                    bot_handover(ticket=ticket, reason="menu", text=text)
+                    return False
+                ticket = _menu_choose(ticket, option, session)
+                if option.get("options"):
+                    path = [*session.menu_path, str(option["key"])]
+                    menu_send(ticket=ticket, menu=settings_.menu, path=path)
+                    return True
+                if option.get("reply"):
+                    lang = language_of(ticket, text)
+                    bot_reply(ticket=ticket, text=f"{option['reply']}\n\n{HINT[lang]}")
+                    _session_set(ticket, state=BotState.ANSWERED, menu_path=[], article=None)
+                    return True
+                BotSession.objects.filter(pk=session.pk).delete()
+                return False
+            BotSession.objects.filter(pk=session.pk).delete()  # free text: leave the menu
+        elif session.state == BotState.ANSWERED:
+            said = textmod.normalize(text)
+            if textmod.contains_any(said, THANKS_WORDS) and len(said) < 80:
+                # "Thanks, that helped": the intake reopened it; solved by the bot again.
+                ticket_set_status(ticket=ticket, status=Status.SOLVED, actor_label=BOT_LABEL)
+                return True
+            match = kb_match(text=text, language=ticket.customer.language)
+            if match is None:
+                bot_handover(ticket=ticket, reason="no answer", text=text)
+                return False
+            bot_answer(ticket=ticket, article=match.article, text=text)
+            return True
+    if settings_ is None or ticket.assignee_id is not None or ticket.agent_reply_count:
+        return False
+    if settings_.bot_answers:
+        match = kb_match(text=text, language=ticket.customer.language)
+        if match is not None:
+            bot_answer(ticket=ticket, article=match.article, text=text)
+            return True
+    if settings_.menu and settings_.menu_on_new_ticket and session is None:
+        first = not Message.objects.filter(ticket=ticket).exclude(pk=message.pk).exists()
+        if first:
+            menu_send(ticket=ticket, menu=settings_.menu)
+            return True
+    return False
+
+
+def after_hours_reply_maybe(*, ticket: Ticket, at=None) -> Message | None:
+    """Outside business hours, the channel's configured reply with the expected answer time,
+    once per ticket within AFTER_HOURS_REPEAT."""
+    from tickets.rules import context as providers
+    from tickets.rules.templates import render
+
+    at = at or timezone.now()
+    settings_ = ChannelSettings.objects.filter(channel_id=ticket.channel_id).first()
+    if settings_ is None or not settings_.after_hours_reply.strip():
+        return None
+    if providers.in_business_hours(ticket=ticket, at=at):
+        return None
+    if TicketEvent.objects.filter(
+        ticket=ticket, kind="after_hours_replied", created_at__gte=at - AFTER_HOURS_REPEAT
+    ).exists():
+        return None
+    with transaction.atomic():
+        message = bot_reply(
+            ticket=ticket, text=render(settings_.after_hours_reply, ticket=ticket, now=at)
+        )
+        ticket_event_record(
+            ticket=ticket,
+            kind="after_hours_replied",
+            actor_label=BOT_LABEL,
+            data={"message_id": message.pk},
+        )
+    return message

@@ -1,0 +1,185 @@
+"""Routing: which team a new ticket goes to and which agent takes it.
+
+Per team (TeamRouting): round-robin or least-loaded among online agents with free capacity
+(active assigned tickets < AgentProfile.capacity), skills by tag (AgentSkills), sticky to
+the customer's previous agent, and the team queue (unassigned) when nobody is free.
+
+Concurrency: the team's AgentProfile rows are locked (`SELECT ... FOR UPDATE`, ordered by
+pk) before loads are counted, so two intakes never fill the same free slot. Runs inside the
+caller's transaction (the intake's).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from tickets.automation.models import AgentSkills, ChannelSettings, Strategy, TeamRouting
+from tickets.models import ACTIVE_STATUSES, AgentProfile, OnlineState, Status, Team, Ticket
+from tickets.services.tickets import ticket_assign, ticket_set_team
+
+ROUTING_LABEL = "routing"
+
+
+def team_for_channel(*, channel_id: int) -> Team | None:
+    """The channel's default team, else the team serving the channel's purpose."""
+    settings_ = (
+        ChannelSettings.objects.filter(channel_id=channel_id).select_related("default_team").first()
+    )
+    if settings_ is None:
+        return None
+    if settings_.default_team is not None:
+        return settings_.default_team
+    if settings_.purpose:
+        routing = (
+            TeamRouting.objects.filter(default_for_purpose=settings_.purpose)
+            .select_related("team")
+            .order_by("pk")
+            .first()
+        )
+        return routing.team if routing else None
+    return None
+
+
+def ticket_set_default_team(*, ticket: Ticket) -> Ticket:
+    """Give a ticket without a team its channel's default team."""
+    if ticket.team_id is not None:
+        return ticket
+    team = team_for_channel(channel_id=ticket.channel_id)
+    if team is None:
+        return ticket
+    return ticket_set_team(ticket=ticket, team=team, actor_label=ROUTING_LABEL)
+
+
+def _lock_agents(team_ids: list[int]) -> list[AgentProfile]:
+    return list(
+        AgentProfile.objects.select_for_update(of=("self",))
+        .filter(
+            pk__in=AgentProfile.teams.through.objects.filter(team_id__in=team_ids).values(
+                "agentprofile_id"
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def _loads(user_ids: list[int], *, exclude_ticket: int | None = None) -> dict[int, int]:
+    qs = Ticket.objects.filter(assignee_id__in=user_ids, status__in=ACTIVE_STATUSES)
+    if exclude_ticket is not None:
+        qs = qs.exclude(pk=exclude_ticket)
+    return dict(qs.values_list("assignee_id").annotate(n=Count("pk")).order_by())
+
+
+def _skilled(ticket: Ticket, free: list[AgentProfile], strict: bool) -> list[AgentProfile]:
+    rows = AgentSkills.tags.through.objects.filter(
+        agentskills__agent_id__in=[a.pk for a in free]
+    ).values_list("agentskills__agent_id", "tag_id")
+    skills: dict[int, set[int]] = {}
+    for agent_id, tag_id in rows:
+        skills.setdefault(agent_id, set()).add(tag_id)
+    if not skills:
+        return free
+    needed = set(ticket.tags.values_list("pk", flat=True)) & set().union(*skills.values())
+    if not needed:
+        # Skill tags only count when the ticket has one; an untagged ticket goes to anyone.
+        return free
+    score = {a.pk: len(needed & skills.get(a.pk, set())) for a in free}
+    best = max(score.values())
+    if best == 0:
+        return [] if strict else free
+    return [a for a in free if score[a.pk] == best]
+
+
+def ticket_route(
+    *,
+    ticket: Ticket,
+    strategy: str | None = None,
+    actor_label: str = ROUTING_LABEL,
+    exclude_agent_ids: tuple[int, ...] = (),
+):
+    """Assign the ticket to a free agent of its team; returns the user, or None (the ticket
+    stays in the team queue)."""
+    with transaction.atomic():
+        if ticket.team_id is None:
+            return None
+        agents = _lock_agents([ticket.team_id])
+        if not agents:
+            return None
+        config = TeamRouting.objects.filter(team_id=ticket.team_id).first()
+        strategy = strategy or (config.strategy if config else Strategy.ROUND_ROBIN)
+        if strategy == Strategy.MANUAL:
+            return None
+        online = [
+            a
+            for a in agents
+            if a.online_state == OnlineState.ONLINE and a.pk not in exclude_agent_ids
+        ]
+        if not online:
+            return None
+        loads = _loads([a.user_id for a in online], exclude_ticket=ticket.pk)
+        free = [a for a in online if loads.get(a.user_id, 0) < a.capacity]
+        if free:
+            free = _skilled(ticket, free, strict=bool(config and config.skills_strict))
+        if not free:
+            return None
+        pick = None
+        if config is None or config.sticky:
+            previous = (
+                Ticket.objects.filter(customer_id=ticket.customer_id, assignee__isnull=False)
+                .exclude(pk=ticket.pk)
+                .order_by("-created_at", "-pk")
+                .values_list("assignee_id", flat=True)
+                .first()
+            )
+            pick = next((a for a in free if a.user_id == previous), None)
+        if pick is None and strategy == Strategy.LEAST_LOADED:
+            pick = min(free, key=lambda a: (loads.get(a.user_id, 0) / max(a.capacity, 1), a.pk))
+        if pick is None:
+            cursor = config.last_agent_id if config and config.last_agent_id else 0
+            pick = next((a for a in free if a.pk > cursor), free[0])
+        if config is None:
+            TeamRouting.objects.get_or_create(team_id=ticket.team_id, defaults={"last_agent": pick})
+        else:
+            TeamRouting.objects.filter(pk=config.pk).update(last_agent=pick)
+        ticket_assign(ticket=ticket, assignee=pick.user, actor_label=actor_label)
+        return pick.user
+
+
+def ticket_route_if_unassigned(*, ticket: Ticket):
+    """The intake's step: a team if none, then an agent if none (and the ticket is active)."""
+    ticket = ticket_set_default_team(ticket=ticket)
+    if ticket.assignee_id is not None or ticket.status not in ACTIVE_STATUSES:
+        return None
+    return ticket_route(ticket=ticket)
+
+
+def agent_set_online_state(*, agent: AgentProfile, state: str, actor=None) -> AgentProfile:
+    """Change an agent's presence. Going offline or away hands their new and open tickets to
+    other free agents of the team (or back to the team queue); coming online takes queued
+    tickets of the agent's teams, most urgent first, up to free capacity."""
+    if state not in OnlineState.values:
+        raise ValueError(f"Unknown online state {state!r}.")
+    with transaction.atomic():
+        team_ids = list(agent.teams.values_list("pk", flat=True))
+        _lock_agents(team_ids)  # the same pk order as ticket_route: no deadlock
+        AgentProfile.objects.filter(pk=agent.pk).update(
+            online_state=state, last_seen_at=timezone.now()
+        )
+        agent.refresh_from_db()
+        if state != OnlineState.ONLINE:
+            for ticket in Ticket.objects.filter(
+                assignee_id=agent.user_id, status__in=[Status.NEW, Status.OPEN]
+            ).order_by("priority_rank", "created_at"):
+                ticket = ticket_assign(ticket=ticket, assignee=None, actor_label=ROUTING_LABEL)
+                ticket_route(ticket=ticket, exclude_agent_ids=(agent.pk,))
+        else:
+            queued = Ticket.objects.filter(
+                team_id__in=team_ids,
+                assignee__isnull=True,
+                status__in=[Status.NEW, Status.OPEN],
+                bot_session__isnull=True,  # the bot is still talking to these customers
+            ).order_by("priority_rank", "created_at")
+            for ticket in queued[: agent.capacity]:
+                ticket_route(ticket=ticket)
+    return agent
