@@ -149,3 +149,59 @@ def test_asgi_application_accepts_logged_in_operator(monkeypatch, client):
     connected, received = _connect_through_asgi(application, f"sessionid={session}")
     assert connected is True
     assert received == EVENT
+
+
+def test_presence_viewing_typing_and_leaving():
+    anna = UserFactory(username="anna", first_name="Anna", last_name="K", role="operator")
+    petr = UserFactory(username="petr", first_name="Petr", last_name="I", role="operator")
+
+    async def run():
+        a, p = _communicator(anna), _communicator(petr)
+        await a.connect()
+        await p.connect()
+        await a.send_json_to({"action": "watch", "ticket_id": 5})
+        await p.send_json_to({"action": "watch", "ticket_id": 5})
+        seen = [await a.receive_json_from(timeout=2)]  # Petr arrives
+        seen.append(await p.receive_json_from(timeout=2))  # Anna answers she is there
+        await a.send_json_to({"action": "presence", "ticket_id": 5, "state": "typing"})
+        await a.send_json_to({"action": "presence", "ticket_id": 5, "state": "typing"})
+        seen.append(await p.receive_json_from(timeout=2))
+        throttled = await p.receive_nothing(timeout=0.3)
+        await a.send_json_to({"action": "presence", "ticket_id": 6, "state": "typing"})
+        unwatched = await p.receive_nothing(timeout=0.3)
+        await a.disconnect()
+        seen.append(await p.receive_json_from(timeout=2))
+        await p.disconnect()
+        return seen, throttled, unwatched
+
+    seen, throttled, unwatched = async_to_sync(run)()
+    assert [(e["name"], e["state"]) for e in seen] == [
+        ("Petr I", "viewing"),
+        ("Anna K", "viewing"),
+        ("Anna K", "typing"),
+        ("Anna K", "left"),
+    ]
+    assert all(e["type"] == "presence" and e["ticket_id"] == 5 for e in seen)
+    assert throttled and unwatched
+
+
+def test_customer_message_on_my_ticket_is_marked_for_me():
+    from tests.factories.tickets import TicketFactory
+
+    olga = UserFactory(username="olga", role="operator")
+    mine = TicketFactory(assignee=olga)
+    other = TicketFactory()
+
+    async def run():
+        c = _communicator(olga)
+        await c.connect()
+        got = []
+        for ticket in (mine, other):
+            event = {"type": "message.created", "ticket_id": ticket.pk, "direction": "in"}
+            await _publish(event, ["queue"])
+            got.append(await c.receive_json_from(timeout=2))
+        await c.disconnect()
+        return got
+
+    got = async_to_sync(run)()
+    assert [e["for_me"] for e in got] == [True, False]
