@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", include("tickets.api_urls")),
     path("webhooks/", include("channels_in.urls")),
     path("webchat/", include("channels_in.webchat_urls")),
+    path("", include("metrics.urls")),
     path("", include("tickets.urls")),
 ]
 

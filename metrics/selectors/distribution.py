@@ -107,14 +107,14 @@ def metric_breakdown(f: MetricFilter, by: str) -> list[BreakdownRow]:
 
 
 def metric_daily_by_channel(f: MetricFilter) -> list[dict]:
-    """Tickets created per day (current time zone) and channel: [{day, channel, created}]."""
+    """Tickets created per day (current time zone) and channel: [{day, channel_name, created}]."""
     return list(
         f.tickets()
         .filter(f.in_period("created_at"))
         .annotate(day=TruncDate("created_at"))
-        .values("day", channel=F("channel__name"))
+        .values("day", channel_name=F("channel__name"))
         .annotate(created=Count("pk"))
-        .order_by("day", "channel")
+        .order_by("day", "channel_name")
     )
 
 

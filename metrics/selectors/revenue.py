@@ -46,12 +46,12 @@ def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
     bought_before = RevenueEvent.objects.filter(
         customer_id=OuterRef("customer_id"), occurred_at__lt=OuterRef("solved_at")
     )
-    annotated = solved.annotate(after=Exists(bought_after), before=Exists(bought_before))
+    annotated = solved.annotate(_after=Exists(bought_after), _before=Exists(bought_before))
     row = annotated.aggregate(
         served=Count("customer_id", distinct=True),
-        retained=Count("customer_id", distinct=True, filter=Q(after=True)),
-        before=Count("customer_id", distinct=True, filter=Q(before=True)),
-        churned=Count("customer_id", distinct=True, filter=Q(before=True, after=False)),
+        retained=Count("customer_id", distinct=True, filter=Q(_after=True)),
+        before=Count("customer_id", distinct=True, filter=Q(_before=True)),
+        churned=Count("customer_id", distinct=True, filter=Q(_before=True, _after=False)),
     )
     # An event counts once, even when it follows several solved tickets.
     solve_before = solved.filter(
