@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from helpdesk.realtime import publish_on_commit
@@ -74,8 +74,10 @@ def _spec(rule: Rule) -> RuleSpec:
 
 def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
     """Active rules for a trigger, in order, and the condition types they use."""
-    agg = Rule.objects.aggregate(n=Count("id"), m=Max("id"), v=Max("updated_at"))
-    version = (agg["n"], agg["m"], agg["v"])
+    agg = Rule.objects.aggregate(
+        n=Count("id"), a=Count("id", filter=Q(is_active=True)), m=Max("id"), v=Max("updated_at")
+    )
+    version = (agg["n"], agg["a"], agg["m"], agg["v"])
     loaded = _cache.get("rules")
     if loaded is None or loaded.version != version:
         by_trigger: dict[str, list[RuleSpec]] = {t: [] for t in Trigger.values}
