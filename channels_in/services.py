@@ -86,12 +86,10 @@ def _enqueue(event_id: int) -> None:
 
 def inbound_event_process(*, event_id: int) -> InboundEvent:
     """Parse a journal row and hand each message to tickets.services.receive()."""
-    claimed = InboundEvent.objects.filter(
-        pk=event_id, status__in=[EventStatus.RECEIVED, EventStatus.FAILED]
-    ).exists()
     event = InboundEvent.objects.select_related("channel").get(pk=event_id)
-    if not claimed:
-        return event
+    if event.status not in (EventStatus.RECEIVED, EventStatus.FAILED):
+        return event  # already done; a repeated task is a no-op
+    # Two workers on the same row are harmless: receive() stores each message once.
     adapter = adapter_for(event.channel.kind)
     event.attempts += 1
     try:
