@@ -71,9 +71,13 @@ def _loads(user_ids: list[int], *, exclude_ticket: int | None = None) -> dict[in
     return dict(qs.values_list("assignee_id").annotate(n=Count("pk")).order_by())
 
 
-def _skilled(ticket: Ticket, free: list[AgentProfile], strict: bool) -> list[AgentProfile]:
+def _skilled(
+    ticket: Ticket, team: list[AgentProfile], free: list[AgentProfile], strict: bool
+) -> list[AgentProfile]:
+    """The free agents with the most of the ticket's skill tags (tags some team member has
+    as a skill). None of them free: wait (strict) or anyone free."""
     rows = AgentSkills.tags.through.objects.filter(
-        agentskills__agent_id__in=[a.pk for a in free]
+        agentskills__agent_id__in=[a.pk for a in team]
     ).values_list("agentskills__agent_id", "tag_id")
     skills: dict[int, set[int]] = {}
     for agent_id, tag_id in rows:
@@ -85,7 +89,7 @@ def _skilled(ticket: Ticket, free: list[AgentProfile], strict: bool) -> list[Age
         # Skill tags only count when the ticket has one; an untagged ticket goes to anyone.
         return free
     score = {a.pk: len(needed & skills.get(a.pk, set())) for a in free}
-    best = max(score.values())
+    best = max(score.values(), default=0)
     if best == 0:
         return [] if strict else free
     return [a for a in free if score[a.pk] == best]
@@ -120,7 +124,7 @@ def ticket_route(
         loads = _loads([a.user_id for a in online], exclude_ticket=ticket.pk)
         free = [a for a in online if loads.get(a.user_id, 0) < a.capacity]
         if free:
-            free = _skilled(ticket, free, strict=bool(config and config.skills_strict))
+            free = _skilled(ticket, agents, free, strict=bool(config and config.skills_strict))
         if not free:
             return None
         pick = None
