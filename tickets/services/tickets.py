@@ -50,26 +50,41 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, actor_label: s
     return ticket
 
 
-def ticket_assign(*, ticket: Ticket, assignee, actor=None, actor_label: str = "") -> Ticket:
+def _change(
+    *, ticket: Ticket, field: str, new, values: dict, kind: str, actor, actor_label: str
+) -> Ticket:
+    """Set `values` on the locked ticket unless `field` already holds `new`; log and tell."""
     with transaction.atomic():
         ticket = _locked(ticket)
-        previous = ticket.assignee_id
-        new = assignee.pk if assignee else None
+        previous = getattr(ticket, field)
         if previous == new:
             return ticket
-        ticket.assignee = assignee
+        for name, value in values.items():
+            setattr(ticket, name, value)
         ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["assignee", "updated_at"])
+        ticket.save(update_fields=[*values, "updated_at"])
         ticket_event_record(
             ticket=ticket,
-            kind="assigned",
+            kind=kind,
             actor=actor,
             actor_label=actor_label,
             data={"from": previous, "to": new},
         )
-        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["assignee"])
+        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=[field.removesuffix("_id")])
         ticket_publish(ticket=ticket, event_type="ticket.updated")
     return ticket
+
+
+def ticket_assign(*, ticket: Ticket, assignee, actor=None, actor_label: str = "") -> Ticket:
+    return _change(
+        ticket=ticket,
+        field="assignee_id",
+        new=assignee.pk if assignee else None,
+        values={"assignee": assignee},
+        kind="assigned",
+        actor=actor,
+        actor_label=actor_label,
+    )
 
 
 def ticket_set_priority(
@@ -77,48 +92,29 @@ def ticket_set_priority(
 ) -> Ticket:
     if priority not in PRIORITY_RANK:
         raise ApplicationError(f"Unknown priority {priority!r}.")
-    with transaction.atomic():
-        ticket = _locked(ticket)
-        previous = ticket.priority
-        if previous == priority:
-            return ticket
-        ticket.priority = priority
-        ticket.priority_rank = PRIORITY_RANK[priority]
-        ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["priority", "priority_rank", "updated_at"])
-        ticket_event_record(
-            ticket=ticket,
-            kind="priority_changed",
-            actor=actor,
-            actor_label=actor_label,
-            data={"from": previous, "to": priority},
-        )
-        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["priority"])
-        ticket_publish(ticket=ticket, event_type="ticket.updated")
-    return ticket
+    return _change(
+        ticket=ticket,
+        field="priority",
+        new=priority,
+        values={"priority": priority, "priority_rank": PRIORITY_RANK[priority]},
+        kind="priority_changed",
+        actor=actor,
+        actor_label=actor_label,
+    )
 
 
 def ticket_set_team(
     *, ticket: Ticket, team: Team | None, actor=None, actor_label: str = ""
 ) -> Ticket:
-    with transaction.atomic():
-        ticket = _locked(ticket)
-        previous = ticket.team_id
-        if previous == (team.pk if team else None):
-            return ticket
-        ticket.team = team
-        ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["team", "updated_at"])
-        ticket_event_record(
-            ticket=ticket,
-            kind="team_changed",
-            actor=actor,
-            actor_label=actor_label,
-            data={"from": previous, "to": team.pk if team else None},
-        )
-        dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["team"])
-        ticket_publish(ticket=ticket, event_type="ticket.updated")
-    return ticket
+    return _change(
+        ticket=ticket,
+        field="team_id",
+        new=team.pk if team else None,
+        values={"team": team},
+        kind="team_changed",
+        actor=actor,
+        actor_label=actor_label,
+    )
 
 
 def ticket_set_tags(
