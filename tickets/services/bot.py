@@ -103,7 +103,7 @@ def menu_node(menu: dict, path: list[str]) -> dict:
 
 
 def menu_render(node: dict, *, default_prompt: str = "") -> tuple[str, dict]:
-    prompt = node.get("text") or node.get("prompt") or default_prompt
+    prompt = node.get("text") or node.get("label") or default_prompt
     options = [{"key": str(o["key"]), "label": o["label"]} for o in node.get("options", [])]
     lines = [prompt] if prompt else []
     lines += [f"{o['key']}. {o['label']}" for o in options]
@@ -142,7 +142,8 @@ def language_of(ticket: Ticket, text: str = "") -> str:
     lang = (ticket.customer.language or "").lower()
     if lang:
         return "ru" if lang.startswith(("ru", "uk", "be", "kk")) else "en"
-    return "ru" if re.search(r"[а-яё]", (text or "").lower()) else "en"
+    sample = f"{text} {ticket.subject}".lower()  # "0" says nothing; the first message does
+    return "ru" if re.search(r"[а-яё]", sample) else "en"
 
 
 # --- knowledge base (pure scoring) ---------------------------------------------------------
@@ -155,11 +156,12 @@ class KbMatch:
 
 
 def kb_score(text: str, *, question: str, keywords: tuple[str, ...]) -> float:
-    """0..1: two keyword hits (or all of them) count fully; else how much of the question's
-    wording the text covers."""
+    """0..1: a phrase keyword ("срок доставки") or two single-word keywords count fully; else
+    how much of the question's wording the text covers."""
     normalized = textmod.normalize(text)
-    hits = textmod.keyword_hits(normalized, keywords) if keywords else 0
-    keyword_score = min(hits / min(len(keywords), 2), 1.0) if keywords else 0.0
+    hit = [k for k in keywords if textmod.contains_any(normalized, (k,))]
+    phrase = any(len(textmod.WORD.findall(k)) > 1 for k in hit)
+    keyword_score = 1.0 if phrase else min(len(hit) / 2, 1.0)
     q = {w for w in textmod.words(question) if len(w) > 3}
     similarity = len(q & textmod.words(text)) / len(q) if q else 0.0
     return max(keyword_score, similarity)
