@@ -34,7 +34,12 @@ def on_message_received(*, ticket, message, previous_status, **_kw) -> None:
     )
 
 
+def on_solved_reply_claim(*, ticket, msg, **_kw) -> bool:
+    return services.survey_claims_reply(ticket=ticket, msg=msg)
+
+
 SUBSCRIPTIONS = [
+    (dispatch.SOLVED_REPLY_CLAIM, on_solved_reply_claim),
     (dispatch.STATUS_CHANGED, on_status_changed),
     (dispatch.MESSAGE_SENT, on_message_sent),
     (dispatch.MESSAGE_RECEIVED, on_message_received),

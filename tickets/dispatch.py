@@ -19,6 +19,10 @@ TICKET_UPDATED = "ticket.updated"
 MESSAGE_RECEIVED = "message.received"
 MESSAGE_SENT = "message.sent"  # an agent or bot public reply was stored
 STATUS_CHANGED = "ticket.status_changed"
+# Asked before a customer message reopens a solved ticket: a subscriber answering True
+# claims the message as a reply to something of its own (a survey), and the ticket stays
+# solved. Payload: ticket, msg (tickets.inbound.InboundMessage).
+SOLVED_REPLY_CLAIM = "ticket.solved_reply_claim"
 
 
 def subscribe(event: str, fn: Subscriber) -> None:
@@ -34,3 +38,8 @@ def unsubscribe(event: str, fn: Subscriber) -> None:
 def emit(event: str, **payload: Any) -> None:
     for fn in list(_subscribers[event]):
         fn(**payload)
+
+
+def claimed(event: str, **payload: Any) -> bool:
+    """True if any subscriber claims the event (see SOLVED_REPLY_CLAIM)."""
+    return any(fn(**payload) for fn in list(_subscribers[event]))

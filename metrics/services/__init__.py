@@ -5,6 +5,7 @@ from metrics.services.revenue import RevenueRow, revenue_import_csv, revenue_rec
 from metrics.services.surveys import (
     survey_answer,
     survey_answer_from_message,
+    survey_claims_reply,
     survey_from_token,
     survey_send_after_solve,
     survey_send_next,
@@ -19,6 +20,7 @@ __all__ = [
     "revenue_record",
     "survey_answer",
     "survey_answer_from_message",
+    "survey_claims_reply",
     "survey_from_token",
     "survey_send_after_solve",
     "survey_send_next",

@@ -221,6 +221,31 @@ def _send_next_after_answer(ticket_id: int) -> None:
         survey_send_next(ticket=ticket)
 
 
+def survey_claims_reply(*, ticket: Ticket, msg) -> bool:
+    """Is this customer message, arriving on a solved ticket, a bare-number survey answer?
+
+    Then the intake keeps the ticket solved instead of reopening it.
+    """
+    match = BARE_NUMBER.match(msg.text or "")
+    if not match:
+        return False
+    survey = (
+        Survey.objects.filter(
+            customer_id=ticket.customer_id,
+            channel_id=ticket.channel_id,
+            ticket_id=ticket.pk,
+            answered_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+    if survey is None:
+        return False
+    low, high = SCALES[survey.kind]
+    return low <= int(match.group(1)) <= high
+
+
 def survey_answer_from_message(*, ticket: Ticket, message, previous_status: str):
     """A bare number from the customer right after a survey is its answer.
 

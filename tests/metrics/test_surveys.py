@@ -64,7 +64,10 @@ def test_bare_number_is_the_answer_and_ticket_stays_solved(solved_ticket, settin
     write(solved_ticket.channel, " 4 ")
     r = SurveyResponse.objects.get()
     assert (r.kind, r.score, r.source, r.agent.username) == ("csat", 4, "message", "anna")
-    assert Ticket.objects.get(pk=solved_ticket.pk).status == Status.SOLVED
+    ticket = Ticket.objects.get(pk=solved_ticket.pk)
+    assert ticket.status == Status.SOLVED
+    assert ticket.reopen_count == 0  # an answer to the survey is no reopen
+    assert ticket.events.filter(kind="reply_to_solved").exists()
     assert metric_csat(whole_period()).numerator == 1
     # The next words become the comment (and the ticket is reopened for an operator).
     write(solved_ticket.channel, "The courier was late though")

@@ -148,6 +148,10 @@ def receive(*, msg: InboundMessage) -> ReceiveResult:
         previous_status = ticket.status
         if ticket_created:
             ticket_event_record(ticket=ticket, kind="created", actor_label="customer")
+        elif previous_status == Status.SOLVED and dispatch.claimed(
+            dispatch.SOLVED_REPLY_CLAIM, ticket=ticket, msg=msg
+        ):
+            ticket_event_record(ticket=ticket, kind="reply_to_solved", actor_label="customer")
         elif previous_status == Status.SOLVED:
             ticket.status = Status.OPEN
             ticket.reopen_count += 1
