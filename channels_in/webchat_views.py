@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
@@ -96,9 +97,11 @@ def _body(request) -> dict | None:
 
 
 def _client_address(request) -> str:
-    """For the per-address session limit: the proxy's X-Real-IP (deploy/nginx.conf sets it,
-    replacing whatever the client sent), else the peer address."""
-    return request.headers.get("X-Real-IP", "")[:64] or request.META.get("REMOTE_ADDR", "")
+    """For the per-address session limit: the peer address, or behind our own proxy
+    (BEHIND_PROXY, as in deploy/nginx.conf, which overwrites the header) its X-Real-IP."""
+    if settings.BEHIND_PROXY:
+        return request.headers.get("X-Real-IP", "")[:64] or request.META.get("REMOTE_ADDR", "")
+    return request.META.get("REMOTE_ADDR", "")
 
 
 @_cors("POST")

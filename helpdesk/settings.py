@@ -247,6 +247,8 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 # Largest webhook body accepted, in bytes (email with attachments needs room).
 WEBHOOK_MAX_BODY = int(os.environ.get("WEBHOOK_MAX_BODY", str(25 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY
+# True when a proxy we control (deploy/nginx.conf) sets X-Real-IP; never trust it otherwise.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "6"))
 OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "10"))
 
