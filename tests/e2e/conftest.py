@@ -51,7 +51,9 @@ def browser(_allow_async_unsafe):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, live_server):
+    """Depends on live_server so the browser closes (and its last work-session beacon is
+    answered) before the live server and the test database go away."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -59,6 +61,8 @@ def page(browser):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
     yield page
+    page.goto("about:blank")  # pagehide: the final beacon is sent and answered now
+    page.wait_for_timeout(150)
     context.close()
 
 

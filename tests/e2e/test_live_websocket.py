@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 SEED = """
 from tests.factories.tickets import MessageFactory, TicketFactory, UserFactory
 UserFactory(username="olga", first_name="Olga", last_name="Petrova", role="operator")
 UserFactory(username="petr", first_name="Petr", last_name="Ivanov", role="operator")
 ticket = TicketFactory(subject="Live ticket")
 MessageFactory(ticket=ticket, text="Hello, anyone there?")
+MessageFactory(ticket=ticket, text="Also, my invoice is wrong")
 print(ticket.pk)
 """
 
@@ -96,12 +98,33 @@ def test_changes_by_one_operator_appear_live_for_another(browser, asgi_server):
     petr.locator("#t-priority option[value=urgent][selected]").wait_for(state="attached")
     olga.locator('#queue-views [data-view="high"] [data-count]', has_text="1").wait_for()
 
-    # Olga watches the ticket; Petr's reply appears in her conversation.
+    # Olga watches the ticket: she sees Petr there, then typing (collision detection).
     olga.goto(f"{url}/tickets/{ticket_id}/")
     olga.locator("#live-status.online").wait_for()
+    olga.locator("#presence", has_text="Petr Ivanov is viewing").wait_for()
+    olga.fill("#reply-text", "Olga's draft")
+    petr.locator("#presence", has_text="Olga Petrova is").wait_for()
     petr.fill("#reply-text", "Live reply from Petr")
+    olga.locator("#presence", has_text="Petr Ivanov is typing").wait_for()
+    olga.screenshot(path=str(ARTIFACTS / "10-collision.png"))
+
+    # Petr's reply appears in her conversation, with a warning since she was writing too.
     petr.keyboard.press("Control+Enter")
     olga.locator("#conversation", has_text="Live reply from Petr").wait_for()
+    olga.locator("#presence", has_text="replied meanwhile").wait_for()
     olga.locator("#ticket-events-count", has_text="(3)").wait_for(state="attached")
+    # Sending anyway needs a confirmation: the server saw the newer reply.
+    olga.keyboard.press("Control+Enter")
+    olga.locator("#reply-error", has_text="wrote meanwhile").wait_for()
+    olga.screenshot(path=str(ARTIFACTS / "11-collision-confirm.png"))
+
+    # Olga goes back to the queue; Petr splits a message off: the new ticket appears live.
+    olga.goto(f"{url}/?view=all")
+    olga.locator("#live-status.online").wait_for()
+    petr.goto(f"{url}/tickets/{ticket_id}/")
+    petr.locator(".msg", has_text="Also, my invoice is wrong").locator(".split-btn").click()
+    petr.wait_for_url(lambda u: f"/tickets/{ticket_id}/" not in u)
+    olga.locator(".queue-row", has_text="Also, my invoice is wrong").wait_for()
+    olga.screenshot(path=str(ARTIFACTS / "12-live-new-ticket.png"))
     petr.context.close()
     olga.context.close()

@@ -15,6 +15,7 @@ from tests.factories.tickets import (
     UserFactory,
 )
 from tickets import senders
+from tickets.models import CannedResponse
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,7 +78,23 @@ def seeded(db):
             last_customer_message_at=now - timedelta(minutes=10 * (i + 1)),
             last_message_preview="Please help, the invoice is wrong",
         )
-    return {"operator": operator, "ticket": ticket}
+    CannedResponse.objects.create(
+        title="Greeting",
+        shortcut="greet",
+        body="Здравствуйте, {{customer_name}}! Обращение #{{ticket_number}}, {{agent_name}}.",
+    )
+    evil = CustomerFactory(
+        name='<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+    )
+    evil_ticket = TicketFactory(
+        customer=evil,
+        channel=generic,
+        subject="<b>bold?</b>",
+        last_message_preview="<i>x</i>",
+        created_at=now - timedelta(days=2),
+    )
+    MessageFactory(ticket=evil_ticket, channel=generic, text='<img src=x onerror="window.pwned=3">')
+    return {"operator": operator, "ticket": ticket, "evil": evil_ticket}
 
 
 @pytest.fixture
@@ -117,10 +134,17 @@ def test_operator_answers_a_ticket(page, live_server, seeded, screenshot, fake_t
     assert page.locator("#queue-views .views-nav-item.active").inner_text().startswith("All open")
     screenshot("02-queue")
 
-    # Keyboard: j focuses the first row (urgent one), j again the high-priority ticket, Enter opens.
+    # Keyboard: j focuses the first row (urgent one), j again the high-priority ticket.
     page.keyboard.press("j")
     page.keyboard.press("j")
     assert page.evaluate("document.activeElement.dataset.ticketId") == str(ticket.pk)
+
+    # Filter by tag: only the ticket about the delivery stays; then open it from the keyboard.
+    page.select_option("#f-tag", label="delivery")
+    page.wait_for_url("**tag=*")
+    assert page.locator(".queue-row").count() == 1
+    screenshot("02b-queue-filtered")
+    page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/tickets/{ticket.pk}/")
 
@@ -131,33 +155,64 @@ def test_operator_answers_a_ticket(page, live_server, seeded, screenshot, fake_t
     assert "Old question about returns" in page.locator(".customer-card").inner_text()
     screenshot("03-ticket")
 
-    page.fill("#reply-text", "Добрый день! Заказ 1042 уже у курьера, привезём завтра.")
+    # Reply with a canned response: "r" focuses the reply box, "/greet" finds it, Enter inserts.
+    page.keyboard.press("r")
+    page.keyboard.type("/gre")
+    page.locator("#canned-list .canned-item", has_text="Greeting").wait_for()
+    screenshot("03b-canned")
+    page.keyboard.press("Enter")
+    expected = f"Здравствуйте, Ирина Смирнова! Обращение #{ticket.pk}, Olga Petrova."
+    page.wait_for_function("t => document.getElementById('reply-text').value === t", arg=expected)
     page.keyboard.press("Control+Enter")
     page.wait_for_url(f"{live_server.url}/tickets/{ticket.pk}/")
-    reply = page.locator(".msg-right", has_text="Заказ 1042 уже у курьера")
+    reply = page.locator(".msg-right", has_text="Обращение")
     reply.wait_for()
+    page.wait_for_load_state()  # the keyboard handlers run once the scripts have loaded
     status = reply.locator("[data-delivery]")
     assert status.get_attribute("data-delivery") == "sent"
-    assert fake_telegram_sender == ["Добрый день! Заказ 1042 уже у курьера, привезём завтра."]
+    assert fake_telegram_sender == [expected]
     screenshot("04-replied")
 
-    # An internal note lands on the yellow band and is not sent.
-    page.click("label.mode-note")
-    page.fill("#reply-text", "Checked with the courier service.")
+    # An internal note ("n") lands on the yellow band and is not sent.
+    page.keyboard.press("n")
+    page.keyboard.type("Checked with the courier service.")
     page.click("#reply-form button[type=submit]")
     page.locator(".msg-note", has_text="Checked with the courier service.").wait_for()
+    page.wait_for_load_state()
     assert len(fake_telegram_sender) == 1
 
-    # Status change through the select.
-    page.select_option("#t-status", "solved")
-    page.wait_for_load_state()
+    # "s" solves the ticket.
+    page.keyboard.press("s")
     page.locator("#t-status option[value=solved][selected]").wait_for(state="attached")
     ticket.refresh_from_db()
     assert ticket.status == "solved"
     page.click("button[data-bs-target='#ticket-events']")
     page.locator("#ticket-events.show").wait_for()
     screenshot("05-note-history")
+
+    # "?" shows the keyboard help.
+    page.locator("body").press("?")
+    page.locator("#help-overlay[open]").wait_for()
+    screenshot("05b-help")
+    page.keyboard.press("Escape")
     assert page.js_errors == []
+
+
+def test_customer_html_is_text_everywhere(page, live_server, seeded, screenshot):
+    evil = seeded["evil"]
+    _login(page, live_server)
+    page.wait_for_url(f"{live_server.url}/")
+    row = page.locator(f'.queue-row[data-ticket-id="{evil.pk}"]')
+    row.wait_for()
+    assert "<script>window.pwned=1</script>" in row.inner_text()
+    assert "<b>bold?</b>" in row.inner_text()
+    page.goto(f"{live_server.url}/tickets/{evil.pk}/")
+    assert '<img src=x onerror="window.pwned=3">' in page.locator("#conversation").inner_text()
+    assert "<script>" in page.locator(".customer-card").inner_text()
+    assert page.locator("#conversation img, .customer-card img, .customer-card script").count() == 0
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.pwned") is None
+    screenshot("08-html-as-text")
 
 
 def test_language_switch(page, live_server, seeded, screenshot):
@@ -180,7 +235,7 @@ def test_live_events_refresh_queue_and_conversation(page, live_server, seeded, s
     newcomer = TicketFactory(subject="Brand new question", priority="urgent", priority_rank=0)
     page.evaluate("id => helpdeskLive.handle({type: 'ticket.created', ticket_id: id})", newcomer.pk)
     page.locator(f'.queue-row[data-ticket-id="{newcomer.pk}"]').wait_for()
-    assert page.locator('#queue-views [data-view="open"] [data-count]').inner_text() == "6"
+    assert page.locator('#queue-views [data-view="open"] [data-count]').inner_text() == "7"
     # The row in focus keeps the focus after the list is replaced.
     assert page.evaluate("document.activeElement.dataset.ticketId") == focused
 
