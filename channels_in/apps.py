@@ -7,8 +7,9 @@ class ChannelsInConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from channels_in import registry
+        from channels_in import receivers, registry
         from tickets import senders
 
+        receivers.connect()
         for kind, adapter in registry.ADAPTERS.items():
             senders.register(kind, adapter.send)

@@ -1,6 +1,7 @@
 """Websocket consumer for operators: live queue and ticket events at /ws/agent/.
 
-Groups (see helpdesk.realtime): every operator joins `queue` and `agent.<user id>`; a page
+Groups (see helpdesk.realtime): every operator joins `queue` and `agent.<user id>`, managers
+also `managers`; a page
 showing one ticket sends {"action": "watch", "ticket_id": N} to join `ticket.<N>`.
 
 Presence (collision detection): on a watched ticket the page sends
@@ -18,7 +19,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from helpdesk.roles import OPERATOR, has_role
+from helpdesk.roles import MANAGER, OPERATOR, has_role
 
 MAX_WATCHED = 20
 PRESENCE_STATES = {"viewing", "typing", "left"}
@@ -31,6 +32,19 @@ DEDUPE_SECONDS = 2.0
 @database_sync_to_async
 def _is_operator(user) -> bool:
     return has_role(user, OPERATOR)
+
+
+@database_sync_to_async
+def _is_manager(user) -> bool:
+    return has_role(user, MANAGER)
+
+
+@database_sync_to_async
+def _typing_elsewhere(ticket_id: int, user) -> None:
+    """Let channels with a typing indicator (web chat) show that an operator is typing."""
+    from tickets import dispatch
+
+    dispatch.emit(dispatch.AGENT_TYPING, ticket_id=ticket_id, user=user)
 
 
 @database_sync_to_async
@@ -52,7 +66,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.user_id = user.pk
         self.user_name = user.get_full_name() or user.get_username()
-        for group in ("queue", f"agent.{user.pk}"):
+        self.user = user
+        groups = ["queue", f"agent.{user.pk}"]
+        if await _is_manager(user):
+            groups.append("managers")  # SLA escalations and other alerts for managers
+        for group in groups:
             await self._join(group)
         await self.accept()
 
@@ -99,6 +117,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 if now - self.last_typing.get(ticket_id, 0.0) < TYPING_THROTTLE_SECONDS:
                     return
                 self.last_typing[ticket_id] = now
+                await _typing_elsewhere(ticket_id, self.user)
             await self._presence(ticket_id, state)
 
     async def _presence(self, ticket_id: int, state: str, *, hello: bool = False) -> None:

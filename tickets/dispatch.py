@@ -23,6 +23,9 @@ STATUS_CHANGED = "ticket.status_changed"
 # claims the message as a reply to something of its own (a survey), and the ticket stays
 # solved. Payload: ticket, msg (tickets.inbound.InboundMessage).
 SOLVED_REPLY_CLAIM = "ticket.solved_reply_claim"
+# An operator is typing a reply on a ticket (from the workspace socket, throttled).
+# Payload: ticket_id, user (the operator). Channels with a typing indicator show it.
+AGENT_TYPING = "agent.typing"
 
 
 def subscribe(event: str, fn: Subscriber) -> None:

@@ -1,5 +1,6 @@
 """The operators' websocket: who may connect and which events arrive."""
 
+import asyncio
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -205,3 +206,51 @@ def test_customer_message_on_my_ticket_is_marked_for_me():
 
     got = async_to_sync(run)()
     assert [e["for_me"] for e in got] == [True, False]
+
+
+def test_managers_hear_manager_alerts_and_operators_do_not():
+    manager = UserFactory(username="max", role="manager")
+    operator = UserFactory(username="olga", role="operator")
+    alert = {"type": "sla.breached", "items": [{"ticket_id": 3, "metric": "first_response"}]}
+
+    async def run():
+        m, o = _communicator(manager), _communicator(operator)
+        await m.connect()
+        await o.connect()
+        await _publish(alert, ["managers"])
+        got = await m.receive_json_from(timeout=2)
+        operator_quiet = await o.receive_nothing(timeout=0.3)
+        await m.disconnect()
+        await o.disconnect()
+        return got, operator_quiet
+
+    got, operator_quiet = async_to_sync(run)()
+    assert got == alert
+    assert operator_quiet
+
+
+def test_operator_typing_reaches_the_web_chat_visitor():
+    from tests.factories.tickets import ChannelFactory, CustomerIdentityFactory, TicketFactory
+
+    anna = UserFactory(username="anna", first_name="Anna", role="operator")
+    channel = ChannelFactory(kind="webchat")
+    identity = CustomerIdentityFactory(channel=channel, external_id="visitor-1")
+    ticket = TicketFactory(channel=channel, customer=identity.customer)
+
+    async def run():
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        visitor = await layer.new_channel()
+        await layer.group_add(f"webchat.{channel.pk}.visitor-1", visitor)
+        a = _communicator(anna)
+        await a.connect()
+        await a.send_json_to({"action": "watch", "ticket_id": ticket.pk})
+        await a.send_json_to({"action": "presence", "ticket_id": ticket.pk, "state": "typing"})
+        message = await asyncio.wait_for(layer.receive(visitor), timeout=3)
+        await a.disconnect()
+        return message
+
+    message = async_to_sync(run)()
+    assert "typing" in str(message)
+    assert "Anna" in str(message)
