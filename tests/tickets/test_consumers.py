@@ -1,6 +1,7 @@
 """The operators' websocket: who may connect and which events arrive."""
 
 import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
