@@ -325,3 +325,17 @@ def test_dry_run_explains_without_writing(channel, only):
     assert [c.matched for c in results[0].conditions] == [True, True]
     assert [a.type for a in results[0].actions] == ["set_priority"]
     assert (Ticket.objects.count(), TicketEvent.objects.count()) == before
+
+
+def test_sla_calendar_provider_for_business_hours():
+    from sla import rules_provider
+    from tests.factories.tickets import TicketFactory
+
+    ticket = TicketFactory()
+    monday_ten = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    saturday = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+    assert rules_provider.in_business_hours(ticket=ticket, at=monday_ten) is True
+    assert rules_provider.in_business_hours(ticket=ticket, at=saturday) is False
+    assert rules_provider.next_business_open(ticket=ticket, at=saturday) == datetime(
+        2026, 3, 9, 9, 0, tzinfo=UTC
+    )
