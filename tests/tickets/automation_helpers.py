@@ -3,7 +3,6 @@
 import itertools
 
 import pytest
-
 from django.utils import timezone
 
 from tickets.inbound import InboundMessage, SenderIdentity
