@@ -176,6 +176,11 @@ class TicketFact(models.Model):
         Ticket, primary_key=True, on_delete=models.CASCADE, related_name="metric_fact"
     )
     first_solved_at = models.DateTimeField(null=True, blank=True)
+    # The latest solve metrics saw: the day a reopen takes the ticket out of (rollups).
+    last_solved_at = models.DateTimeField(null=True, blank=True)
+    # first_solved_at − ticket.created_at in seconds (indexed: the summary reads one value
+    # bucket of resolution times by a range scan).
+    resolution_seconds = models.FloatField(null=True, blank=True, db_index=True)
     frt_business_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
@@ -184,3 +189,106 @@ class TicketFact(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id}"
+
+
+class FactDay(models.Model):
+    """A UTC day whose rollup rows (DailyRollup, DurationBucket, RepeatPair) are built.
+
+    `fcr_window_days`: the FCR window the day's `fcr` counts were taken with (another
+    window setting makes the day unusable until rebuilt).
+    """
+
+    day = models.DateField(primary_key=True)
+    fcr_window_days = models.PositiveSmallIntegerField()
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rollup day")
+        verbose_name_plural = _("rollup days")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class RollupDirty(models.Model):
+    """Append-only mark: the UTC days `day_from..day_to` changed after their rollup was built.
+
+    Written in the transaction of the ticket change (dispatcher subscribers), so a mark
+    exists exactly when the change is committed; a rebuild deletes only the marks it saw
+    before reading the tickets. Marked days are read from the raw rows until rebuilt.
+    """
+
+    day_from = models.DateField()
+    day_to = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["day_from", "day_to"], name="rollup_dirty_days")]
+
+    def __str__(self) -> str:
+        return f"{self.day_from}..{self.day_to}"
+
+
+class DailyRollup(models.Model):
+    """Counts and sums per UTC day × channel × team × assignee × priority.
+
+    Created-cohort columns (`created`, `answered`, `frt_sum`) count tickets created that
+    day; solved-cohort columns count tickets whose (latest) solve falls on that day. The
+    dimensions are the ticket's current ones; merged tickets are left out.
+    """
+
+    day = models.DateField()
+    channel_id = models.IntegerField()
+    team_id = models.IntegerField(null=True)
+    assignee_id = models.IntegerField(null=True)
+    priority = models.CharField(max_length=10)
+    created = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    frt_sum = models.FloatField(default=0)
+    solved = models.IntegerField(default=0)
+    resolution_sum = models.FloatField(default=0)
+    one_touch = models.IntegerField(default=0)
+    fcr = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    bot_contained = models.IntegerField(default=0)
+    replies = models.BigIntegerField(default=0)
+    replied = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="daily_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel_id}/{self.team_id}/{self.assignee_id}/{self.priority}"
+
+
+class DurationBucket(models.Model):
+    """How many FRT ("frt", created that day) or resolution times ("res", solved that day)
+    fall in each value bucket (metrics.rollup.EDGES); no dimensions."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=3)
+    bucket = models.SmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "day"], name="duration_bucket_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}[{self.bucket}]={self.n}"
+
+
+class RepeatPair(models.Model):
+    """Tickets created on `day` whose customer's previous ticket (`step` 1) or the one before
+    (`step` 2) was created on `prev_day` (order: created_at, id; merged tickets left out).
+    Repeat contact rate over a period follows from these: see metrics.rollup."""
+
+    day = models.DateField()
+    prev_day = models.DateField()
+    step = models.SmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "prev_day"], name="repeat_pair_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} ← {self.prev_day} ({self.step}): {self.n}"

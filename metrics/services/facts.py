@@ -9,15 +9,20 @@ from tickets.models import Ticket
 
 
 def fact_solved(*, ticket: Ticket) -> None:
-    """Keep the first solve: later solves (after a reopen) do not move it."""
+    """Keep the first solve: later solves (after a reopen) do not move it. The latest
+    solve is kept too (`last_solved_at`), for the rollup day a reopen leaves."""
     at = ticket.solved_at or timezone.now()
+    seconds = (at - ticket.created_at).total_seconds()
     fact, created = TicketFact.objects.get_or_create(
-        ticket_id=ticket.pk, defaults={"first_solved_at": at}
+        ticket_id=ticket.pk,
+        defaults={"first_solved_at": at, "last_solved_at": at, "resolution_seconds": seconds},
     )
-    if not created and fact.first_solved_at is None:
-        TicketFact.objects.filter(pk=ticket.pk, first_solved_at__isnull=True).update(
-            first_solved_at=at
-        )
+    if not created:
+        TicketFact.objects.filter(pk=ticket.pk).update(last_solved_at=at)
+        if fact.first_solved_at is None:
+            TicketFact.objects.filter(pk=ticket.pk, first_solved_at__isnull=True).update(
+                first_solved_at=at, resolution_seconds=seconds
+            )
 
 
 def business_seconds(ticket: Ticket, start, end) -> float:

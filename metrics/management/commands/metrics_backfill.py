@@ -39,7 +39,13 @@ class Command(BaseCommand):
                     frt = business_seconds(t, t.first_customer_message_at, t.first_response_at)
                 facts.append(
                     TicketFact(
-                        ticket_id=t.pk, first_solved_at=t.solved_at, frt_business_seconds=frt
+                        ticket_id=t.pk,
+                        first_solved_at=t.solved_at,
+                        last_solved_at=t.solved_at,
+                        resolution_seconds=(t.solved_at - t.created_at).total_seconds()
+                        if t.solved_at
+                        else None,
+                        frt_business_seconds=frt,
                     )
                 )
             TicketFact.objects.bulk_create(facts, ignore_conflicts=True)
