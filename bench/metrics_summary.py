@@ -4,10 +4,14 @@
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_metrics_bench
     .venv/bin/python manage.py migrate
     .venv/bin/python manage.py seed_demo --tickets 1000000 --skip-fk-checks
-    .venv/bin/python bench/metrics_summary.py --runs 5
+    .venv/bin/python manage.py metrics_rollup_rebuild          # the daily rollups
+    .venv/bin/python bench/metrics_summary.py --runs 3
 
 Prints the time of each run of `metric_summary` (current 90 days and the previous 90 days
-for the ▲▼ change), its query count, and the figures of the last run.
+for the ▲▼ change; daily rollups for the whole days, raw rows for the partial days at the
+edges), its query count, and the figures of the last run. Then (unless --no-check) it
+computes the same summary from the raw rows only (`fast=False`) and fails when any figure
+differs.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--explain", action="store_true", help="print each query's time")
+    parser.add_argument("--no-check", action="store_true", help="skip the raw-path comparison")
     args = parser.parse_args()
     end = timezone.now() + timedelta(minutes=1)
     f = MetricFilter(start=end - timedelta(days=args.days), end=end)
@@ -63,6 +68,15 @@ def main() -> None:
                 print(f"  {q['time']}s  {q['sql'][:160]}")
     print(f"median {statistics.median(times):.3f} s over {len(times)} runs")
     print(json.dumps(jsonable(result["current"]), indent=1, default=str))
+    if not args.no_check:
+        t0 = time.perf_counter()
+        raw = metric_summary(f, fast=False)
+        print(f"raw path: {time.perf_counter() - t0:.3f} s")
+        for part in ("current", "previous"):
+            diff = {k: (v, raw[part][k]) for k, v in result[part].items() if raw[part][k] != v}
+            print(f"{part}: {diff or 'identical to the raw path'}")
+            if diff:
+                sys.exit(1)
 
 
 if __name__ == "__main__":
