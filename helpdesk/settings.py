@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tickets.middleware.AgentPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -154,6 +155,10 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "sla.sweep",
         "schedule": float(os.environ.get("SLA_SWEEP_INTERVAL", "30")),
+    },
+    "metrics-rollup-refresh": {
+        "task": "metrics.rollup_refresh",
+        "schedule": float(os.environ.get("METRICS_ROLLUP_INTERVAL", "3600")),
     },
 }
 # Whether this process runs the in-process ticker (embedded default only).

@@ -33,6 +33,8 @@ def on_ticket_created(*, ticket, **_kw) -> None:
 def on_ticket_updated(*, ticket, fields=(), **_kw) -> None:
     if set(fields) - {"tags"}:
         rollup_marks.mark_ticket(ticket=ticket)
+    if "customer" in fields:  # its customer's ticket sequence and FCR "came back" change
+        rollup_marks.mark_sequence(ticket=ticket)
 
 
 def on_message_sent(*, ticket, message, **_kw) -> None:
