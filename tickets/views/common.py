@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass
-from functools import wraps
 
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.permissions import role_required
 from helpdesk.roles import OPERATOR
 from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, Priority, Ticket
-from tickets.selectors import agent_preferences, queue_view_counts
+from tickets.selectors import queue_view_counts
 from tickets.views.sla_hooks import sla_state_condition
-
-PREFS_SESSION_KEY = "agent_prefs"
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
 DEFAULT_TAG_COLOUR = "#6c757d"
@@ -111,37 +107,7 @@ def decorate_ticket(ticket: Ticket, now=None) -> Ticket:
     return ticket
 
 
-def activate_preferences(request) -> None:
-    """Activate the operator's own language and time zone for this request.
-
-    They are cached in the session (filled on first use, refreshed when the operator saves
-    them), so a page costs no query for them.
-    """
-    prefs = request.session.get(PREFS_SESSION_KEY)
-    if prefs is None:
-        language, tz = agent_preferences(user=request.user)
-        prefs = {"language": language, "timezone": tz}
-        request.session[PREFS_SESSION_KEY] = prefs
-    if prefs.get("language"):
-        translation.activate(prefs["language"])
-        request.LANGUAGE_CODE = prefs["language"]
-    if prefs.get("timezone"):
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(prefs["timezone"]))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
-
-
 def operator_page(view):
-    """Operator role required; the operator's language and time zone active."""
-
-    @role_required(OPERATOR)
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        activate_preferences(request)
-        try:
-            return view(request, *args, **kwargs)
-        finally:
-            timezone.deactivate()
-
-    return wrapper
+    """Operator role required (the agent's language and time zone are activated for every
+    page by tickets.middleware.AgentPreferencesMiddleware)."""
+    return role_required(OPERATOR)(view)

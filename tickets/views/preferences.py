@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tickets.forms import PreferencesForm
+from tickets.middleware import PREFS_SESSION_KEY
 from tickets.selectors import agent_preferences
 from tickets.services import agent_set_preferences
-from tickets.views.common import PREFS_SESSION_KEY, operator_page, saved_views_nav
+from tickets.views.common import operator_page, saved_views_nav
 
 
 def _save(request, response, *, language: str, time_zone: str):
