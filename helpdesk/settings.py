@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sla.sweep",
         "schedule": float(os.environ.get("SLA_SWEEP_INTERVAL", "30")),
     },
+    "rules-time-sweep": {
+        "task": "automation.rules_time_sweep",
+        "schedule": float(os.environ.get("RULES_TIME_SWEEP_INTERVAL", "300")),
+    },
     "metrics-rollup-refresh": {
         "task": "metrics.rollup_refresh",
         "schedule": float(os.environ.get("METRICS_ROLLUP_INTERVAL", "3600")),

@@ -7,6 +7,7 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLA")
 
     def ready(self) -> None:
-        from sla import receivers
+        from sla import receivers, rules_provider
 
         receivers.connect()
+        rules_provider.connect()  # business hours for the rules engine

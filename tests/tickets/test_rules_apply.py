@@ -204,6 +204,19 @@ def test_time_rule_fires_once_per_status_period(channel, only):
     assert ticket.priority == "high" and ticket.tags.filter(name="stale").exists()
 
 
+def test_time_sweep_reaches_every_ticket_beyond_one_chunk(channel, only):
+    (rule,) = only(
+        ([{"type": "status_unchanged_for", "hours": 1}], [{"type": "add_tag", "tag": "stale"}])
+    )
+    Rule.objects.filter(pk=rule.pk).update(trigger="time")
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        tickets = [say(channel, "hello", user=f"u{n}").ticket for n in range(5)]
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        assert rules_time_sweep(limit=2) == 5
+    assert all(t.tags.filter(name="stale").exists() for t in tickets)
+
+
 def test_business_hours_condition_uses_a_registered_provider(channel, only):
     only(([{"type": "business_hours", "value": False}], [{"type": "add_tag", "tag": "night"}]))
     providers.register_context_provider("in_business_hours", lambda *, ticket, at: False)

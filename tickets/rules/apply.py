@@ -334,6 +334,21 @@ def rules_apply(*, trigger: str, ticket: Ticket, message: Message | None = None)
 # --- time-based rules ----------------------------------------------------------------------
 
 
+def _time_candidates(*, oldest: datetime, chunk: int):
+    """Every active ticket old enough, read in primary-key chunks (keyset, no OFFSET)."""
+    after = 0
+    while True:
+        rows = list(
+            Ticket.objects.filter(status__in=ACTIVE_STATUSES, created_at__lte=oldest, pk__gt=after)
+            .select_related("channel", "customer")
+            .order_by("pk")[:chunk]
+        )
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = rows[-1].pk
+
+
 def rules_time_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     """Run "time" rules over active tickets; each rule fires once per ticket and status
     period (a RuleFiring row). Returns how many rule firings happened."""
@@ -349,12 +364,7 @@ def rules_time_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     ]
     oldest = now - timedelta(hours=min(hours)) if hours else now
     fired = 0
-    tickets = (
-        Ticket.objects.filter(status__in=ACTIVE_STATUSES, created_at__lte=oldest)
-        .select_related("channel", "customer")
-        .order_by("pk")[:limit]
-    )
-    for ticket in tickets:
+    for ticket in _time_candidates(oldest=oldest, chunk=limit):
         ctx = context_build(ticket=ticket, message=None, trigger=Trigger.TIME, used=used, now=now)
         since = _status_since(ticket)
         for spec in specs:
