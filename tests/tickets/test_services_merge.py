@@ -115,3 +115,22 @@ def test_customer_merge_moves_identities_and_tickets():
     with pytest.raises(ApplicationError):
         customer_merge(source=target, target=target)
     assert Customer.objects.count() == 2
+
+
+def test_customer_merge_tells_subscribers_each_moved_ticket_changed_customer():
+    from tickets import dispatch
+
+    heard = []
+
+    def listener(*, ticket, fields, **_kw):
+        heard.append((ticket.pk, ticket.customer_id, fields))
+
+    target, source = CustomerFactory(), CustomerFactory()
+    moved = [TicketFactory(customer=source), TicketFactory(customer=source)]
+    dispatch.subscribe(dispatch.TICKET_UPDATED, listener)
+    try:
+        customer_merge(source=source, target=target)
+    finally:
+        dispatch.unsubscribe(dispatch.TICKET_UPDATED, listener)
+
+    assert sorted(heard) == sorted((t.pk, target.pk, ["customer"]) for t in moved)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from helpdesk.exceptions import ApplicationError
+from tickets import dispatch
 from tickets.inbound import SenderIdentity
 from tickets.models import Channel, Customer, CustomerIdentity, Ticket, TicketEvent
 
@@ -100,6 +101,9 @@ def customer_merge(*, source: Customer, target: Customer, actor=None) -> Custome
             )
             for pk in ticket_ids
         )
+        # Subscribers (metrics' customer sequences, FCR) learn each ticket changed hands.
+        for ticket in Ticket.objects.filter(pk__in=ticket_ids):
+            dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["customer"])
     return target
 
 
