@@ -72,6 +72,34 @@ def test_reply_goes_out_through_sendmessage(api, channel, ticket_from, reply):
     assert message.external_id == "777001:500"
 
 
+def test_a_menu_goes_out_as_inline_buttons(api, channel, ticket_from, operator):
+    from tickets.models import Message
+
+    message = ticket_reply(
+        ticket=ticket_from(channel), author=None, author_kind="bot", text="1. Доставка\n0. Оператор"
+    )
+    Message.objects.filter(pk=message.pk).update(
+        buttons={
+            "type": "menu",
+            "prompt": "Чем можем помочь?",
+            "options": [{"key": "1", "label": "Доставка"}, {"key": "0", "label": "Оператор"}],
+        }
+    )
+    from tickets.services import message_deliver
+
+    message = message_deliver(message_id=message.pk)
+
+    (request,) = api.calls("sendMessage")
+    assert request.json["text"] == "Чем можем помочь?"
+    assert request.json["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "Доставка", "callback_data": "1"}],
+            [{"text": "Оператор", "callback_data": "0"}],
+        ]
+    }
+    assert message.delivery_status == DeliveryStatus.SENT
+
+
 def test_reply_in_a_supergroup_goes_to_that_chat(api, channel, ticket_from, reply):
     ticket = ticket_from(channel, chat={"id": -1001869, "type": "supergroup", "title": "Shop"})
     reply(ticket)

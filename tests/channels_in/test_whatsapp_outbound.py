@@ -204,3 +204,38 @@ def test_missing_configuration_is_a_clear_permanent_failure(channel, inbound, re
 
     assert message.delivery_status == DeliveryStatus.FAILED
     assert "access_token and phone_number_id" in message.delivery_error
+
+
+@pytest.mark.parametrize(
+    ("count", "kind"), [(2, "button"), (5, "list"), (12, None)], ids=["buttons", "list", "text"]
+)
+def test_a_menu_goes_out_as_reply_buttons_a_list_or_numbered_text(
+    api, channel, inbound, count, kind
+):
+    from tickets.models import Message
+    from tickets.services import message_deliver
+
+    options = [{"key": str(n), "label": f"Вариант {n}"} for n in range(count)]
+    numbered = "\n".join(f"{o['key']}. {o['label']}" for o in options)
+    message = ticket_reply(ticket=inbound(channel), author=None, author_kind="bot", text=numbered)
+    Message.objects.filter(pk=message.pk).update(
+        buttons={"type": "menu", "prompt": "Выберите тему", "options": options}
+    )
+    api.requests.clear()
+
+    message = message_deliver(message_id=message.pk)
+
+    (request,) = api.requests
+    assert message.delivery_status == DeliveryStatus.SENT
+    if kind is None:
+        assert request.json["type"] == "text"
+        assert request.json["text"]["body"] == numbered
+        return
+    interactive = request.json["interactive"]
+    assert request.json["type"] == "interactive" and interactive["type"] == kind
+    assert interactive["body"]["text"] == "Выберите тему"
+    if kind == "button":
+        ids = [b["reply"]["id"] for b in interactive["action"]["buttons"]]
+    else:
+        ids = [r["id"] for r in interactive["action"]["sections"][0]["rows"]]
+    assert ids == [o["key"] for o in options]

@@ -108,6 +108,9 @@ class FakeBotApi(FakeServer):
             return self.error(400, "Bad Request: message text is empty")
         if len(text) > 4096:
             return self.error(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        if markup is not None and not _valid_inline_keyboard(markup):
+            return self.error(400, "Bad Request: can't parse inline keyboard button")
         return self._ok(self._message(params, text=text))
 
     def _m_sendPhoto(self, params, request):
@@ -146,3 +149,19 @@ class FakeBotApi(FakeServer):
             return self.error(400, "Bad Request: secret token contains unallowed characters")
         self.webhook = dict(params)
         return self._ok(True)
+
+
+def _valid_inline_keyboard(markup) -> bool:
+    """InlineKeyboardMarkup as the Bot API checks it: rows of buttons with text and 1-64
+    bytes of callback_data."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not rows:
+        return False
+    for row in rows:
+        if not isinstance(row, list) or not row:
+            return False
+        for button in row:
+            data = button.get("callback_data", "") if isinstance(button, dict) else ""
+            if not button.get("text") or not 1 <= len(data.encode()) <= 64:
+                return False
+    return True

@@ -114,6 +114,9 @@ class FakeGraphApi(FakeServer):
                 )
             if media.get("id") and media["id"] not in self.media:
                 return self.graph_error(400, 131053, "Media upload error")
+        elif kind == "interactive":
+            if problem := _interactive_problem(body.get("interactive")):
+                return self.graph_error(400, 131009, "Parameter value is not valid", problem)
         else:
             return self.graph_error(400, 100, f"Unsupported message type {kind}")
         self.sent.append(body)
@@ -134,3 +137,30 @@ class FakeGraphApi(FakeServer):
         media_id = f"{900000 + next(self._ids)}"
         self.media[media_id] = (request.form.get("type") or ctype, content)
         return self.json_response(200, {"id": media_id})
+
+
+def _interactive_problem(interactive) -> str:
+    """What the Cloud API would refuse in an interactive message (reply buttons or list)."""
+    if not isinstance(interactive, dict) or interactive.get("type") not in ("button", "list"):
+        return "interactive.type must be button or list"
+    body = (interactive.get("body") or {}).get("text")
+    if not isinstance(body, str) or not body or len(body) > 1024:
+        return "interactive.body.text is required (1-1024 characters)"
+    action = interactive.get("action") or {}
+    if interactive["type"] == "button":
+        buttons = action.get("buttons") or []
+        if not 1 <= len(buttons) <= 3:
+            return "action.buttons takes 1 to 3 buttons"
+        for button in buttons:
+            reply = button.get("reply") or {}
+            if button.get("type") != "reply" or not reply.get("id"):
+                return "each button needs type reply and an id"
+            if not 1 <= len(reply.get("title") or "") <= 20:
+                return "button titles are 1-20 characters"
+        return ""
+    rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+    if not action.get("button") or not 1 <= len(rows) <= 10:
+        return "a list needs a button label and 1 to 10 rows"
+    if any(not row.get("id") or not 1 <= len(row.get("title") or "") <= 24 for row in rows):
+        return "list rows need an id and a 1-24 character title"
+    return ""

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from django.http import HttpRequest
 
+from channels_in.adapters.buttons import menu_of, telegram_markup
 from channels_in.adapters.telegram.api import BotApi, BotApiError, delivery_error
 from channels_in.adapters.telegram.parse import (
     FILE_PREFIX,
@@ -83,7 +84,15 @@ class TelegramAdapter:
             raise DeliveryError("The customer has no Telegram chat to write to.", retryable=False)
         sent: list[str] = []
         try:
-            text = message.text or ""
+            menu = menu_of(message)
+            if menu is not None:  # a choice: the prompt with inline buttons
+                payload = {
+                    "chat_id": chat_id,
+                    "text": menu.prompt[:MAX_MESSAGE_CHARS],
+                    "reply_markup": telegram_markup(menu),
+                }
+                sent.append(_result_id(chat_id, api.call("sendMessage", json=payload)))
+            text = "" if menu is not None else message.text or ""
             for start in range(0, len(text), MAX_MESSAGE_CHARS):
                 result = api.call(
                     "sendMessage",

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from channels_in.adapters.base import body_digest, verify_hmac_header
+from channels_in.adapters.buttons import menu_of, whatsapp_interactive
 from channels_in.adapters.whatsapp.api import GraphApi, GraphError, delivery_error
 from channels_in.adapters.whatsapp.parse import (
     MEDIA_PREFIX,
@@ -122,7 +123,11 @@ class WhatsAppAdapter:
         to = identity.external_id
         sent: list[str] = []
         try:
-            text = message.text or ""
+            menu = menu_of(message)
+            interactive = whatsapp_interactive(menu) if menu is not None else None
+            if interactive is not None:  # a choice: reply buttons or a list
+                sent.append(api.send({"to": to, "type": "interactive", "interactive": interactive}))
+            text = "" if interactive is not None else message.text or ""
             for start in range(0, len(text), MAX_TEXT_CHARS):
                 chunk = text[start : start + MAX_TEXT_CHARS]
                 sent.append(api.send({"to": to, "type": "text", "text": {"body": chunk}}))
