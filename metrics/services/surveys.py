@@ -94,12 +94,15 @@ def survey_text(survey: Survey, *, links: bool) -> str:
     return "\n".join(lines)
 
 
-def _buttons(survey: Survey) -> list[dict]:
+def _buttons(survey: Survey, text: str) -> dict:
+    """The scale as choice buttons (Message.buttons menu format, see
+    channels_in/adapters/buttons.py); a press comes back as the bare number."""
     low, high = SCALES[survey.kind]
-    return [
-        {"text": str(score), "payload": f"survey:{survey.pk}:{score}"}
-        for score in range(high, low - 1, -1)
-    ]
+    return {
+        "type": "menu",
+        "prompt": text.split("\n\n", 1)[0],
+        "options": [{"key": str(n), "label": str(n)} for n in range(high, low - 1, -1)],
+    }
 
 
 def _has_buttons_field() -> bool:
@@ -135,7 +138,7 @@ def survey_send(*, ticket: Ticket, kind: str) -> Survey | None:
             survey.delete()
             return None
         if _has_buttons_field():
-            Message.objects.filter(pk=message.pk).update(buttons=_buttons(survey))
+            Message.objects.filter(pk=message.pk).update(buttons=_buttons(survey, text))
         survey.message_id = message.pk
         survey.save(update_fields=["message_id"])
     return survey

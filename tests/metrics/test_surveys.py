@@ -57,6 +57,10 @@ def test_csat_goes_out_after_solve_as_system_message(solved_ticket):
     assert "/survey/" not in msg.text  # links only for email
     t = Ticket.objects.get(pk=solved_ticket.pk)
     assert t.agent_reply_count == 1  # the survey is not a human reply
+    # Messengers show the scale as buttons; a press comes back as the bare number.
+    assert msg.buttons["type"] == "menu"
+    assert [o["key"] for o in msg.buttons["options"]] == ["5", "4", "3", "2", "1"]
+    assert msg.buttons["prompt"] and "1 — Very poor" not in msg.buttons["prompt"]
 
 
 def test_bare_number_is_the_answer_and_ticket_stays_solved(solved_ticket, settings):
