@@ -112,6 +112,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "uvicorn"],
+        default="gunicorn",
+        help="gunicorn (WSGI, production web) or uvicorn (ASGI), to compare the two",
+    )
     args = parser.parse_args()
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         sys.exit("Set DATABASE_URL and REDIS_URL: this measures the production topology.")
@@ -129,11 +135,15 @@ def main() -> None:
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "helpdesk.wsgi:application", "--bind",
-         f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    host, port, workers = "127.0.0.1", str(args.port), str(args.workers)
+    if args.server == "gunicorn":
+        cmd = [ROOT / ".venv/bin/gunicorn", "helpdesk.wsgi:application"]
+        cmd += ["--bind", f"{host}:{port}", "--workers", workers, "--log-level", "warning"]
+    else:
+        cmd = [ROOT / ".venv/bin/uvicorn", "helpdesk.asgi:application", "--host", host]
+        cmd += ["--port", port, "--workers", workers, "--log-level", "warning"]
+    env["HELPDESK_TICKER"] = "0"
+    server = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -168,7 +178,7 @@ def main() -> None:
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
-    print(f"gunicorn {args.workers} workers, wrk -t2 -c{args.connections} -d{args.duration}s, "
+    print(f"{args.server} {args.workers} workers, wrk -t2 -c{args.connections} -d{args.duration}s, "
           f"median of {args.runs} runs, {os.cpu_count()} cores")  # fmt: skip
     print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
     for name, label in (("intake", "POST /webhooks/generic/<id>/"), ("noop", "GET /livez")):
