@@ -42,6 +42,24 @@
     if (localStorage.getItem("helpdesk.sound") === "1") beep();
   }
 
+  // SLA alerts (to the assignee and to managers): one toast per ticket, a few at most.
+  var SLA_TEXT = {
+    "sla.warning": "slaWarning", "sla.breached": "slaBreached",
+    "sla.escalated": "slaEscalated", "sla.stuck": "slaStuck"
+  };
+
+  function slaAlert(event) {
+    var template = body.dataset[SLA_TEXT[event.type]] || "#%s";
+    var seen = {};
+    (event.items || []).slice(0, 3).forEach(function (item) {
+      var id = Number(item.ticket_id);
+      if (!id || seen[id]) return;
+      seen[id] = true;
+      toast(template.replace("%s", id), "/tickets/" + id + "/");
+    });
+    trigger("helpdesk:queue", event);  // badges and the Overdue count change
+  }
+
   function toast(text, url) {
     var box = document.getElementById("toasts");
     if (!box) return;
@@ -70,6 +88,10 @@
     if (!event || typeof event.type !== "string") return;
     if (event.type === "presence") {
       body.dispatchEvent(new CustomEvent("helpdesk:presence", { detail: event }));
+      return;
+    }
+    if (SLA_TEXT[event.type]) {
+      slaAlert(event);
       return;
     }
     if (QUEUE_EVENTS[event.type]) trigger("helpdesk:queue", event);

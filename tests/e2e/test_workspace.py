@@ -246,3 +246,20 @@ def test_live_events_refresh_queue_and_conversation(page, live_server, seeded, s
     # Events for other tickets do not touch this conversation.
     assert page.locator("#reply-form").count() == 1
     screenshot("07-live-refresh")
+
+
+def test_sla_alerts_show_as_toasts_linking_to_the_ticket(page, live_server, seeded, screenshot):
+    ticket = seeded["ticket"]
+    _login(page, live_server)
+    page.wait_for_url(f"{live_server.url}/")
+    page.evaluate(
+        """id => helpdeskLive.handle({type: 'sla.breached',
+            items: [{ticket_id: id, metric: 'first_response'}, {ticket_id: id}]})""",
+        ticket.pk,
+    )
+    toast = page.locator("#toasts .toast-item")
+    toast.wait_for()
+    assert toast.count() == 1  # one per ticket
+    assert toast.inner_text() == f"SLA breached on ticket #{ticket.pk}"
+    assert toast.get_attribute("href") == f"/tickets/{ticket.pk}/"
+    screenshot("08-sla-toast")
