@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from metrics import rollup
@@ -36,6 +37,13 @@ _seq = iter(range(1, 10**6))
 
 NOW = timezone.now()
 TODAY = rollup.day_start(rollup.utc_day(NOW))
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_now():
+    """Every test starts at NOW, however long the suite ran before it (periods end near NOW)."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def day(n, hours=0, minutes=0, seconds=0.0):
