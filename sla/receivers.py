@@ -13,26 +13,32 @@ from tickets.models import AuthorKind
 def on_ticket_created(*, ticket, message=None, **_kw) -> None:
     at = message.sent_at if message is not None else ticket.created_at
     services.sla_on_ticket_created(ticket=ticket, at=at)
+    services.sla_ticket_due_sync(ticket_id=ticket.pk)
 
 
 def on_message_received(*, ticket, message, previous_status, **_kw) -> None:
     services.sla_on_customer_message(
         ticket=ticket, at=message.sent_at, previous_status=previous_status
     )
+    services.sla_ticket_due_sync(ticket_id=ticket.pk)
 
 
 def on_message_sent(*, ticket, message, **_kw) -> None:
     # Only a human's public reply answers the customer: not bots, not internal notes.
     if message.author_kind == AuthorKind.AGENT and not message.is_internal:
         services.sla_on_agent_reply(ticket=ticket, at=message.sent_at)
+        services.sla_ticket_due_sync(ticket_id=ticket.pk)
 
 
 def on_status_changed(*, ticket, previous_status, **_kw) -> None:
     services.sla_on_status_changed(ticket=ticket, previous_status=previous_status)
+    services.sla_ticket_due_sync(ticket_id=ticket.pk)
 
 
 def on_ticket_updated(*, ticket, fields=(), **_kw) -> None:
-    services.sla_on_ticket_updated(ticket=ticket, fields=list(fields))
+    if {"priority", "team", "tags"} & set(fields):  # only these can change the policy
+        services.sla_on_ticket_updated(ticket=ticket, fields=list(fields))
+        services.sla_ticket_due_sync(ticket_id=ticket.pk)
 
 
 SUBSCRIPTIONS = [

@@ -199,6 +199,9 @@ class Ticket(models.Model):
     reopen_count = models.PositiveIntegerField(default=0)
     agent_reply_count = models.PositiveIntegerField(default=0)
     last_message_preview = models.CharField(max_length=200, blank=True)
+    # The nearest due time of the ticket's running or breached SLA clocks (NULL: none), kept
+    # by `sla` through tickets.services.ticket_sla_due_set so the queue sorts by it in SQL.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
     # A merged ticket is closed and points at the ticket that received its messages.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
@@ -207,6 +210,12 @@ class Ticket(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["status", "priority_rank", "created_at"], name="ticket_queue"),
+            # The queue's default order over active tickets: priority, SLA due, age.
+            models.Index(
+                fields=["priority_rank", "sla_due_at", "created_at", "id"],
+                name="ticket_queue_sla",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee"),
             models.Index(fields=["team", "status"], name="ticket_team"),
             models.Index(fields=["customer", "channel", "status"], name="ticket_customer"),

@@ -54,14 +54,14 @@ def queue_view_counts(*, user, extra: dict[str, Q] | None = None) -> dict[str, i
     `extra` adds counts of active tickets matching further conditions (the page layer passes
     the SLA "overdue" condition, which tickets itself knows nothing about).
     """
-    active = Q(status__in=ACTIVE_STATUSES)
-    more = {key: Count("pk", filter=active & cond) for key, cond in (extra or {}).items()}
-    return Ticket.objects.aggregate(
-        mine=Count("pk", filter=active & Q(assignee_id=user.pk)),
-        unassigned=Count("pk", filter=active & Q(assignee__isnull=True)),
-        open=Count("pk", filter=active),
-        high=Count("pk", filter=active & Q(priority_rank__lte=PRIORITY_RANK[Priority.HIGH])),
-        all=Count("pk"),
+    # Only active tickets are read (the status index), so the cost follows the open work,
+    # not the history; "All tickets" has no count for the same reason.
+    more = {key: Count("pk", filter=cond) for key, cond in (extra or {}).items()}
+    return Ticket.objects.filter(status__in=ACTIVE_STATUSES).aggregate(
+        mine=Count("pk", filter=Q(assignee_id=user.pk)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        open=Count("pk"),
+        high=Count("pk", filter=Q(priority_rank__lte=PRIORITY_RANK[Priority.HIGH])),
         **more,
     )
 

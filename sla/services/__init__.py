@@ -13,6 +13,7 @@ from sla.services.clocks import (
     sla_on_ticket_created,
     sla_on_ticket_updated,
     sla_policy_recompute,
+    sla_ticket_due_sync,
     sla_watch_reset,
 )
 from sla.services.notify import sla_escalation_apply, sla_manager_emails, sla_notify
@@ -36,5 +37,6 @@ __all__ = [
     "sla_on_ticket_updated",
     "sla_policy_recompute",
     "sla_sweep",
+    "sla_ticket_due_sync",
     "sla_watch_reset",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
 from sla.business_time import Calendar, add_seconds, seconds_between
@@ -22,7 +23,7 @@ from sla.models import (
 )
 from sla.selectors import OPEN_STATUSES, sla_calendar_for_policy, sla_policy_for_ticket
 from tickets.models import ACTIVE_STATUSES, Status, Ticket
-from tickets.services import ticket_event_record
+from tickets.services import ticket_event_record, ticket_sla_due_set
 
 ACTOR = "sla"
 
@@ -297,16 +298,31 @@ def sla_on_ticket_updated(*, ticket: Ticket, fields: list[str]) -> None:
             sla_clock_recompute(clock=clock, policy=policy, at=now)
 
 
+def sla_ticket_due_sync(*, ticket_id: int) -> None:
+    """Tell the ticket its nearest due time: running clocks, and breached ones still owed an
+    answer (they are overdue, so they sort first in the queue)."""
+    due = SlaClock.objects.filter(
+        ticket_id=ticket_id,
+        status__in=[ClockStatus.RUNNING, ClockStatus.BREACHED],
+        stopped_at__isnull=True,
+    ).aggregate(due=Min("due_at"))["due"]
+    ticket_sla_due_set(ticket_id=ticket_id, due_at=due)
+
+
 def sla_policy_recompute(*, policy: SlaPolicy, at: datetime | None = None) -> int:
     """A policy (or its calendar) changed: move its open clocks to the new targets."""
     at = at or timezone.now()
     policy = SlaPolicy.objects.select_related("calendar").get(pk=policy.pk)
     count, cache = 0, {}
     clocks = SlaClock.objects.filter(policy=policy, status__in=OPEN_STATUSES)
+    ticket_ids = set()
     for clock in clocks.iterator(chunk_size=500):
         clock.policy = policy
         sla_clock_recompute(clock=clock, policy=policy, at=at, cache=cache)
+        ticket_ids.add(clock.ticket_id)
         count += 1
+    for ticket_id in ticket_ids:
+        sla_ticket_due_sync(ticket_id=ticket_id)
     return count
 
 

@@ -18,6 +18,7 @@ from tickets.services.tickets import (
     ticket_set_status,
     ticket_set_tags,
     ticket_set_team,
+    ticket_sla_due_set,
 )
 from tickets.services.worksession import work_session_record
 
@@ -43,5 +44,6 @@ __all__ = [
     "ticket_set_status",
     "ticket_set_tags",
     "ticket_set_team",
+    "ticket_sla_due_set",
     "work_session_record",
 ]

@@ -146,3 +146,8 @@ def ticket_set_tags(
         dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=["tags"])
         ticket_publish(ticket=ticket, event_type="ticket.updated")
     return ticket
+
+
+def ticket_sla_due_set(*, ticket_id: int, due_at) -> None:
+    """Record the ticket's nearest SLA due time (from `sla`); no event, it is derived data."""
+    Ticket.objects.filter(pk=ticket_id).exclude(sla_due_at=due_at).update(sla_due_at=due_at)

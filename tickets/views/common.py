@@ -55,7 +55,7 @@ def saved_views_nav(*, user, current: str | None) -> list[dict]:
     """The left column: each saved view with its count (one query for all counts)."""
     counts = queue_view_counts(user=user, extra={"overdue": sla_state_condition("overdue")})
     return [
-        {"key": v.key, "label": v.label, "count": counts[v.key], "current": v.key == current}
+        {"key": v.key, "label": v.label, "count": counts.get(v.key), "current": v.key == current}
         for v in SAVED_VIEWS
     ]
 

@@ -19,7 +19,7 @@ from tickets.views.common import (
     operator_page,
     saved_views_nav,
 )
-from tickets.views.sla_hooks import SLA_STATES, sla_badges_for, sla_due_order, sla_state_condition
+from tickets.views.sla_hooks import SLA_STATES, sla_badges_for, sla_state_condition
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("status", "priority", "channel", "team", "assignee", "tag", "sla", "q")
@@ -74,8 +74,8 @@ def queue(request):
     if sla_state in SLA_STATES:
         tickets = tickets.filter(sla_state_condition(sla_state))
     # Priority first, then the SLA deadline nearest (tickets without a running clock last).
-    tickets = tickets.annotate(sla_due=sla_due_order()).order_by(
-        "priority_rank", F("sla_due").asc(nulls_last=True), "created_at", "pk"
+    tickets = tickets.order_by(
+        "priority_rank", F("sla_due_at").asc(nulls_last=True), "created_at", "pk"
     )
     filterset = TicketFilter(data=data, queryset=tickets, request=request)
 

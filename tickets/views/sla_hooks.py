@@ -1,15 +1,15 @@
 """The page layer's window on SLA data (sla/ sits beside tickets; only views may read it).
 
 `sla_badges_for` turns sla.selectors.sla_badges into what a badge shows; `overdue_condition`
-and `sla_due_order` let the queue filter and sort by SLA without tickets knowing about sla.
+lets the queue filter by SLA without tickets knowing about sla (it sorts by the
+denormalised Ticket.sla_due_at that sla keeps).
 """
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from sla.models import ClockStatus, SlaClock
 from sla.selectors import BadgeState, sla_badges, sla_ticket_clocks, sla_ticket_ids
 
 SLA_STATES = ("overdue", "at_risk")
@@ -64,13 +64,3 @@ def sla_clocks_for(ticket_id: int) -> list[dict]:
 def sla_state_condition(state: str) -> Q:
     """Tickets whose SLA is in `state` ("overdue" or "at_risk")."""
     return Q(pk__in=sla_ticket_ids(state=state))
-
-
-def sla_due_order():
-    """The earliest due time of the ticket's running clocks, for ORDER BY (NULLs last)."""
-    due = (
-        SlaClock.objects.filter(ticket_id=OuterRef("pk"), status=ClockStatus.RUNNING)
-        .order_by("due_at")
-        .values("due_at")[:1]
-    )
-    return Subquery(due)
