@@ -216,6 +216,12 @@ class Ticket(models.Model):
                 name="ticket_queue_sla",
                 condition=Q(status__in=["new", "open", "pending", "on_hold"]),
             ),
+            # The saved views' counts read only this (an index-only scan of the open work).
+            models.Index(
+                fields=["assignee", "priority_rank", "sla_due_at"],
+                name="ticket_active_counts",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee"),
             models.Index(fields=["team", "status"], name="ticket_team"),
             models.Index(fields=["customer", "channel", "status"], name="ticket_customer"),

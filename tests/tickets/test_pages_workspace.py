@@ -35,8 +35,10 @@ def _ids(response):
 
 
 def _clock(ticket, *, due_in: int, status="running"):
+    from sla.services import sla_ticket_due_sync
+
     now = timezone.now()
-    return SlaClock.objects.create(
+    clock = SlaClock.objects.create(
         ticket=ticket,
         metric="first_response",
         status=status,
@@ -45,6 +47,8 @@ def _clock(ticket, *, due_in: int, status="running"):
         due_at=now + timedelta(seconds=due_in),
         warn_at=now + timedelta(seconds=due_in - 600),
     )
+    sla_ticket_due_sync(ticket_id=ticket.pk)  # what sla's services do after moving a clock
+    return clock
 
 
 # --- queue -------------------------------------------------------------------------------

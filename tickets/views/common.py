@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.permissions import role_required
 from helpdesk.roles import OPERATOR
 from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, Priority, Ticket
-from tickets.selectors import queue_view_counts
-from tickets.views.sla_hooks import sla_state_condition
+from tickets.selectors import queue_view_counts, ticket_overdue_condition
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
 DEFAULT_TAG_COLOUR = "#6c757d"
@@ -35,7 +34,7 @@ class SavedView:
         if self.key == "high":
             return Q(priority_rank__lte=PRIORITY_RANK[Priority.HIGH])
         if self.key == "overdue":
-            return sla_state_condition("overdue")
+            return ticket_overdue_condition()
         return Q()
 
 
@@ -53,7 +52,7 @@ DEFAULT_VIEW = "open"
 
 def saved_views_nav(*, user, current: str | None) -> list[dict]:
     """The left column: each saved view with its count (one query for all counts)."""
-    counts = queue_view_counts(user=user, extra={"overdue": sla_state_condition("overdue")})
+    counts = queue_view_counts(user=user)
     return [
         {"key": v.key, "label": v.label, "count": counts.get(v.key), "current": v.key == current}
         for v in SAVED_VIEWS

@@ -1,6 +1,6 @@
 """The page layer's window on SLA data (sla/ sits beside tickets; only views may read it).
 
-`sla_badges_for` turns sla.selectors.sla_badges into what a badge shows; `overdue_condition`
+`sla_badges_for` turns sla.selectors.sla_badges into what a badge shows; `sla_state_condition`
 lets the queue filter by SLA without tickets knowing about sla (it sorts by the
 denormalised Ticket.sla_due_at that sla keeps).
 """
@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sla.selectors import BadgeState, sla_badges, sla_ticket_clocks, sla_ticket_ids
+from tickets.selectors import ticket_overdue_condition
 
 SLA_STATES = ("overdue", "at_risk")
 
@@ -63,4 +64,6 @@ def sla_clocks_for(ticket_id: int) -> list[dict]:
 
 def sla_state_condition(state: str) -> Q:
     """Tickets whose SLA is in `state` ("overdue" or "at_risk")."""
+    if state == "overdue":
+        return ticket_overdue_condition()
     return Q(pk__in=sla_ticket_ids(state=state))
