@@ -77,7 +77,7 @@ def asgi_server(tmp_path):
 def _operator_page(browser, url, username):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded 2-core CI machine runs daphne and two browsers
     page.goto(f"{url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "s3cret-pass-word")
