@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Min, Subquery
 from django.utils import timezone
 
 from sla.business_time import Calendar, add_seconds, seconds_between
@@ -301,12 +301,17 @@ def sla_on_ticket_updated(*, ticket: Ticket, fields: list[str]) -> None:
 def sla_ticket_due_sync(*, ticket_id: int) -> None:
     """Tell the ticket its nearest due time: running clocks, and breached ones still owed an
     answer (they are overdue, so they sort first in the queue)."""
-    due = SlaClock.objects.filter(
-        ticket_id=ticket_id,
-        status__in=[ClockStatus.RUNNING, ClockStatus.BREACHED],
-        stopped_at__isnull=True,
-    ).aggregate(due=Min("due_at"))["due"]
-    ticket_sla_due_set(ticket_id=ticket_id, due_at=due)
+    nearest = (
+        SlaClock.objects.filter(
+            ticket_id=ticket_id,
+            status__in=[ClockStatus.RUNNING, ClockStatus.BREACHED],
+            stopped_at__isnull=True,
+        )
+        .values("ticket_id")
+        .annotate(due=Min("due_at"))
+        .values("due")
+    )
+    ticket_sla_due_set(ticket_id=ticket_id, due_at=Subquery(nearest))  # one UPDATE
 
 
 def sla_policy_recompute(*, policy: SlaPolicy, at: datetime | None = None) -> int:

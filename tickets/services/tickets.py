@@ -149,5 +149,6 @@ def ticket_set_tags(
 
 
 def ticket_sla_due_set(*, ticket_id: int, due_at) -> None:
-    """Record the ticket's nearest SLA due time (from `sla`); no event, it is derived data."""
-    Ticket.objects.filter(pk=ticket_id).exclude(sla_due_at=due_at).update(sla_due_at=due_at)
+    """Record the ticket's nearest SLA due time (from `sla`: a value, or a query expression
+    computing it inside the same UPDATE); no event, it is derived data."""
+    Ticket.objects.filter(pk=ticket_id).update(sla_due_at=due_at)
