@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpdesk.exceptions import ApplicationError
 from tickets.forms import CustomerLinkForm, CustomerNotesForm, MergeForm, TagsForm, TeamForm
 from tickets.models import Customer, Message, Tag, Team, Ticket
 from tickets.services import (
@@ -18,24 +17,7 @@ from tickets.services import (
     ticket_set_tags,
     ticket_set_team,
 )
-from tickets.views.common import operator_page
-
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _run(request, action, ticket_id: int, success: str = ""):
-    try:
-        result = action()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("ticket", ticket_id=ticket_id)
-    if success:
-        messages.success(request, success)
-    return result
+from tickets.views.common import form_errors, operator_page, run_change
 
 
 @require_POST
@@ -44,7 +26,7 @@ def ticket_tags_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = TagsForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
         return redirect("ticket", ticket_id=ticket.pk)
     names = form.tag_names()
     wanted = list(Tag.objects.filter(name__in=names))
@@ -53,7 +35,7 @@ def ticket_tags_view(request, ticket_id: int):
         messages.error(request, _("Unknown tags: %(names)s") % {"names": ", ".join(unknown)})
     current = list(ticket.tags.all())
     remove = [t for t in current if t.name not in names]
-    _run(
+    run_change(
         request,
         lambda: ticket_set_tags(ticket=ticket, add=wanted, remove=remove, actor=request.user),
         ticket.pk,
@@ -67,7 +49,7 @@ def ticket_team_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = TeamForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
         return redirect("ticket", ticket_id=ticket.pk)
     team = None
     if form.cleaned_data["team"]:
@@ -75,7 +57,9 @@ def ticket_team_view(request, ticket_id: int):
         if team is None:
             messages.error(request, _("Choose a team from the list."))
             return redirect("ticket", ticket_id=ticket.pk)
-    _run(request, lambda: ticket_set_team(ticket=ticket, team=team, actor=request.user), ticket.pk)
+    run_change(
+        request, lambda: ticket_set_team(ticket=ticket, team=team, actor=request.user), ticket.pk
+    )
     return redirect("ticket", ticket_id=ticket.pk)
 
 
@@ -85,13 +69,13 @@ def ticket_merge_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     form = MergeForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
         return redirect("ticket", ticket_id=ticket.pk)
     target = Ticket.objects.filter(pk=form.cleaned_data["target"]).first()
     if target is None:
         messages.error(request, _("There is no ticket with that number."))
         return redirect("ticket", ticket_id=ticket.pk)
-    result = _run(
+    result = run_change(
         request,
         lambda: ticket_merge(source=ticket, target=target, actor=request.user),
         ticket.pk,
@@ -106,7 +90,7 @@ def ticket_merge_view(request, ticket_id: int):
 @operator_page
 def message_split_view(request, ticket_id: int, message_id: int):
     message = get_object_or_404(Message, pk=message_id, ticket_id=ticket_id)
-    result = _run(
+    result = run_change(
         request,
         lambda: message_split(message=message, actor=request.user),
         ticket_id,
@@ -123,7 +107,7 @@ def customer_notes_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=ticket_id)
     form = CustomerNotesForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
     else:
         customer_set_notes(
             customer=ticket.customer, notes=form.cleaned_data["notes"], actor=request.user
@@ -139,7 +123,7 @@ def customer_link_view(request, ticket_id: int):
     ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=ticket_id)
     form = CustomerLinkForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
         return redirect("ticket", ticket_id=ticket.pk)
     number = form.cleaned_data["other"]
     if form.cleaned_data.get("by") == "customer":
@@ -150,7 +134,7 @@ def customer_link_view(request, ticket_id: int):
     if other is None:
         messages.error(request, _("No customer found for that number."))
         return redirect("ticket", ticket_id=ticket.pk)
-    _run(
+    run_change(
         request,
         lambda: customer_merge(source=other, target=ticket.customer, actor=request.user),
         ticket.pk,

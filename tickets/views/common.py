@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.exceptions import ApplicationError
 from helpdesk.permissions import role_required
 from helpdesk.roles import OPERATOR
 from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, Priority, Ticket
@@ -110,3 +113,23 @@ def operator_page(view):
     """Operator role required (the agent's language and time zone are activated for every
     page by tickets.middleware.AgentPreferencesMiddleware)."""
     return role_required(OPERATOR)(view)
+
+
+def form_errors(request, form) -> None:
+    """Every error of an invalid form, as messages on the next page."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def run_change(request, action, ticket_id: int, success: str = ""):
+    """Run one change through a service; a domain error becomes a message on the ticket page.
+    Returns the service's result, or the redirect back to the ticket after an error."""
+    try:
+        result = action()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("ticket", ticket_id=ticket_id)
+    if success:
+        messages.success(request, success)
+    return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,8 +39,10 @@ from tickets.services import (
 from tickets.views.common import (
     decorate_ticket,
     display_name,
+    form_errors,
     initials,
     operator_page,
+    run_change,
     saved_views_nav,
 )
 from tickets.views.sla_hooks import sla_clocks_for
@@ -233,51 +234,37 @@ def ticket_reply_view(request, ticket_id: int):
     return _render_ticket(request, ticket.pk, reply_form=form, status=400)
 
 
-def _apply(request, ticket_id: int, action) -> object:
-    """Run one change through a service; a domain error becomes a message on the page."""
-    try:
-        action()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("ticket", ticket_id=ticket_id)
-
-
-def _form_error(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+def _form_change(request, ticket_id: int, form, change):
+    """Validate `form`, then run `change(ticket, cleaned_data)` through its service; back to
+    the ticket page either way, with the errors as messages."""
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    if form.is_valid():
+        run_change(request, lambda: change(ticket, form.cleaned_data), ticket.pk)
+    else:
+        form_errors(request, form)
+    return redirect("ticket", ticket_id=ticket.pk)
 
 
 @require_POST
 @operator_page
 def ticket_status_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        _form_error(request, form)
-        return redirect("ticket", ticket_id=ticket.pk)
-    return _apply(
+    return _form_change(
         request,
-        ticket.pk,
-        lambda: ticket_set_status(
-            ticket=ticket, status=form.cleaned_data["status"], actor=request.user
-        ),
+        ticket_id,
+        StatusForm(request.POST),
+        lambda t, data: ticket_set_status(ticket=t, status=data["status"], actor=request.user),
     )
 
 
 @require_POST
 @operator_page
 def ticket_priority_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        _form_error(request, form)
-        return redirect("ticket", ticket_id=ticket.pk)
-    return _apply(
+    return _form_change(
         request,
-        ticket.pk,
-        lambda: ticket_set_priority(
-            ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user
+        ticket_id,
+        PriorityForm(request.POST),
+        lambda t, data: ticket_set_priority(
+            ticket=t, priority=data["priority"], actor=request.user
         ),
     )
 
@@ -285,17 +272,11 @@ def ticket_priority_view(request, ticket_id: int):
 @require_POST
 @operator_page
 def ticket_assign_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
-    form = AssignForm(request.POST, operators=operator_users(), user=request.user)
-    if not form.is_valid():
-        _form_error(request, form)
-        return redirect("ticket", ticket_id=ticket.pk)
-    return _apply(
+    return _form_change(
         request,
-        ticket.pk,
-        lambda: ticket_assign(
-            ticket=ticket, assignee=form.cleaned_data["assignee"], actor=request.user
-        ),
+        ticket_id,
+        AssignForm(request.POST, operators=operator_users(), user=request.user),
+        lambda t, data: ticket_assign(ticket=t, assignee=data["assignee"], actor=request.user),
     )
 
 
@@ -305,4 +286,5 @@ def message_retry_view(request, ticket_id: int, message_id: int):
     message = get_object_or_404(
         Message.objects.select_related("ticket"), pk=message_id, ticket_id=ticket_id
     )
-    return _apply(request, ticket_id, lambda: message_retry(message=message, actor=request.user))
+    run_change(request, lambda: message_retry(message=message, actor=request.user), ticket_id)
+    return redirect("ticket", ticket_id=ticket_id)
