@@ -94,6 +94,10 @@
       slaAlert(event);
       return;
     }
+    if (event.type === "notification" && event.text) {  // a rule's notify action
+      toast(String(event.text), "/tickets/" + Number(event.ticket_id) + "/");
+      return;
+    }
     if (QUEUE_EVENTS[event.type]) trigger("helpdesk:queue", event);
     if (ticketId !== null && Number(event.ticket_id) === ticketId) {
       trigger("helpdesk:ticket", event);

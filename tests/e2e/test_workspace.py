@@ -263,3 +263,17 @@ def test_sla_alerts_show_as_toasts_linking_to_the_ticket(page, live_server, seed
     assert toast.inner_text() == f"SLA breached on ticket #{ticket.pk}"
     assert toast.get_attribute("href") == f"/tickets/{ticket.pk}/"
     screenshot("08-sla-toast")
+
+
+def test_rule_notifications_show_as_text_toasts(page, live_server, seeded):
+    ticket = seeded["ticket"]
+    _login(page, live_server)
+    page.wait_for_url(f"{live_server.url}/")
+    page.evaluate(
+        "id => helpdeskLive.handle({type: 'notification', ticket_id: id, text: 'VIP <b>x</b>'})",
+        ticket.pk,
+    )
+    toast = page.locator("#toasts .toast-item")
+    toast.wait_for()
+    assert toast.inner_text() == "VIP <b>x</b>"  # shown as text, never as markup
+    assert toast.get_attribute("href") == f"/tickets/{ticket.pk}/"
