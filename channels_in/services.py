@@ -60,7 +60,7 @@ def inbound_event_store(
     try:
         # In autocommit (a webhook request) the INSERT is its own transaction: one round
         # trip. Inside a caller's transaction a savepoint keeps a duplicate from breaking it.
-        with transaction.atomic() if _in_transaction() else nullcontext():
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             row.save(force_insert=True)
         event = row
     except IntegrityError:
@@ -68,10 +68,6 @@ def inbound_event_store(
     if not error:
         transaction.on_commit(lambda: _enqueue(event.pk))
     return event, True
-
-
-def _in_transaction() -> bool:
-    return connection.in_atomic_block
 
 
 def _enqueue(event_id: int) -> None:

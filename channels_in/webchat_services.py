@@ -134,3 +134,14 @@ def webchat_ticket_visitors(*, ticket: Ticket) -> list[str]:
             "external_id", flat=True
         )
     )
+
+
+def webchat_operator_typing_on(*, ticket: Ticket, user) -> int:
+    """An operator is typing on `ticket`: tell its web-chat visitors; returns how many."""
+    from channels_in.adapters.webchat import webchat_operator_typing
+
+    visitors = webchat_ticket_visitors(ticket=ticket)
+    if visitors:
+        name = user.first_name or user.get_username()
+        webchat_operator_typing(channel_id=ticket.channel_id, visitor_ids=visitors, name=name)
+    return len(visitors)

@@ -25,14 +25,13 @@ from channels_in.adapters.webchat import (
     clean_profile,
     origin_allowed,
     visitor_from_token,
-    webchat_operator_typing,
 )
 from channels_in.selectors import channel_for_webhook
 from channels_in.webchat_services import (
     webchat_history,
     webchat_message_accept,
+    webchat_operator_typing_on,
     webchat_session_create,
-    webchat_ticket_visitors,
 )
 from helpdesk.exceptions import ApplicationError, SignatureInvalid
 from helpdesk.permissions import role_required
@@ -165,8 +164,5 @@ def demo(request, channel_id: int):
 def operator_typing(request, ticket_id: int):
     """The workspace tells the visitor an operator is typing (call it at most every ~3 s)."""
     ticket = get_object_or_404(Ticket.objects.select_related("channel", "customer"), pk=ticket_id)
-    visitors = webchat_ticket_visitors(ticket=ticket)
-    if visitors:
-        name = request.user.first_name or request.user.get_username()
-        webchat_operator_typing(channel_id=ticket.channel_id, visitor_ids=visitors, name=name)
-    return JsonResponse({"status": "ok", "visitors": len(visitors)})
+    count = webchat_operator_typing_on(ticket=ticket, user=request.user)
+    return JsonResponse({"status": "ok", "visitors": count})

@@ -36,8 +36,7 @@ def on_status_changed(*, ticket, previous_status, **_kw) -> None:
 
 
 def on_ticket_updated(*, ticket, fields=(), **_kw) -> None:
-    if {"priority", "team", "tags"} & set(fields):  # only these can change the policy
-        services.sla_on_ticket_updated(ticket=ticket, fields=list(fields))
+    if services.sla_on_ticket_updated(ticket=ticket, fields=list(fields)):
         services.sla_ticket_due_sync(ticket_id=ticket.pk)
 
 

@@ -285,17 +285,21 @@ def sla_on_status_changed(*, ticket: Ticket, previous_status: str) -> None:
     sla_watch_reset(ticket=ticket, policy=policy, at=now)
 
 
-def sla_on_ticket_updated(*, ticket: Ticket, fields: list[str]) -> None:
-    """Priority, team or tags changed: the ticket may fall under another policy."""
+def sla_on_ticket_updated(*, ticket: Ticket, fields: list[str]) -> bool:
+    """Priority, team or tags changed: the ticket may fall under another policy.
+    Returns whether any clock moved."""
     if not {"priority", "team", "tags"} & set(fields) or ticket.status not in ACTIVE_STATUSES:
-        return
+        return False
     policy = sla_policy_for_ticket(ticket=ticket)
     if policy is None:
-        return
+        return False
     now = timezone.now()
+    moved = False
     for clock in _clocks(ticket).values():
         if clock.policy_id != policy.pk:
             sla_clock_recompute(clock=clock, policy=policy, at=now)
+            moved = True
+    return moved
 
 
 def sla_ticket_due_sync(*, ticket_id: int) -> None:

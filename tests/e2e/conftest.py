@@ -1,7 +1,7 @@
 """Playwright in Debian's Chromium against pytest-django's live server (WSGI, no websockets).
 
 The module is skipped when /usr/bin/chromium is missing, unless HELPDESK_REQUIRE_CHROMIUM=1.
-Never run `playwright install`: the browser comes from apt.
+The browser is Debian's Chromium from apt; Playwright never downloads one here.
 """
 
 import os
