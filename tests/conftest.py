@@ -3,10 +3,16 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from channels_in.adapters.base import SIGNATURE_HEADER, hmac_hex
 from tests.factories.tickets import ChannelFactory, UserFactory
+
+# Importing helpdesk.asgi (the websocket tests do) would start the embedded ticker, whose
+# sweeps would then run against the test database from a background thread. Tests call the
+# periodic tasks themselves.
+settings.TICKER_ENABLED = False
 
 
 @pytest.fixture(autouse=True)

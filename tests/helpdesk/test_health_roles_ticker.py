@@ -117,3 +117,12 @@ def test_livez_answers_without_touching_the_database(client, django_assert_num_q
     with django_assert_num_queries(0):
         response = client.get("/livez")
     assert response.json() == {"status": "ok"}
+
+
+def test_no_ticker_thread_runs_inside_the_test_process():
+    """Sweeps from a background thread would race the tests' own database work."""
+    import threading
+
+    import helpdesk.asgi  # noqa: F401  (the import that would start it)
+
+    assert "helpdesk-ticker" not in {t.name for t in threading.enumerate()}
