@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "channels_in.apps.ChannelsInConfig",
     "sla.apps.SlaConfig",
     "tickets.automation.apps.AutomationConfig",
+    "tickets.integrations.apps.IntegrationsConfig",
     "metrics.apps.MetricsConfig",
+    "helpdesk.audit.apps.AuditConfig",
 ]
 
 MIDDLEWARE = [

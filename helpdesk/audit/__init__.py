@@ -1,0 +1,1 @@
+"""An append-only audit log: configuration changes, data exports and erasures."""

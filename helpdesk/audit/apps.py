@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    """Append-only log of who changed configuration or took data out, and when.
+
+    Not domain-specific: an entry names its target by model label and primary key, so any
+    app may record into it without this app importing that app.
+    """
+
+    name = "helpdesk.audit"
+    label = "audit"
+    verbose_name = _("Audit log")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Integrations with the outside: outbound webhooks for CRM and BI, CRM sync."""
