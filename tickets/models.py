@@ -26,6 +26,10 @@ class Channel(models.Model):
     name = models.CharField(_("name"), max_length=120)
     config = models.JSONField(_("configuration"), default=dict, blank=True)
     secret = models.CharField(_("secret"), max_length=200)
+    # After a rotation the old secret stays valid until `previous_secret_until`, so a
+    # messenger still signing with it during the switch-over is not refused.
+    previous_secret = models.CharField(_("previous secret"), max_length=200, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -45,6 +49,12 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     external_id = models.CharField(_("CRM id"), max_length=100, blank=True, db_index=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Attributes synced from the CRM (plan, lifetime value, manager...), shown on the card.
+    crm_attributes = models.JSONField(_("CRM attributes"), default=dict, blank=True)
+    crm_synced_at = models.DateTimeField(null=True, blank=True)
+    # Set when the customer's personal data was erased on request (the row stays so that
+    # tickets and metrics keep their counts).
+    erased_at = models.DateTimeField(null=True, blank=True)
     # Set when this customer was linked into another one (the same person): the surviving
     # customer holds the identities and tickets; this row stays for the record.
     merged_into = models.ForeignKey(
@@ -103,6 +113,26 @@ class OnlineState(models.TextChoices):
     ONLINE = "online", _("Online")
     AWAY = "away", _("Away")
     OFFLINE = "offline", _("Offline")
+
+
+class WorkspaceSettings(models.Model):
+    """Site-wide workspace switches, one row (pk=1), edited by admins."""
+
+    restrict_operators_to_teams = models.BooleanField(
+        _("operators see only their teams' tickets"),
+        default=False,
+        help_text=_(
+            "When on, an operator sees and works only tickets of the teams they belong to "
+            "(and tickets assigned to them). Managers and admins see everything."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("workspace settings")
+        verbose_name_plural = _("workspace settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
 
 class AgentProfile(models.Model):
@@ -206,8 +236,17 @@ class Ticket(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
     )
+    # The ticket's id in the help desk it was imported from (empty for native tickets).
+    external_id = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="ticket_external_id_unique",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "priority_rank", "created_at"], name="ticket_queue"),
             # The queue's default order over active tickets: priority, SLA due, age.
