@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.api import TicketDetailApi, TicketListApi, TicketReplyApi
+from tickets.api.tickets import TicketDetailApi, TicketListApi, TicketReplyApi
 
 urlpatterns = [
     path("tickets/", TicketListApi.as_view(), name="api-tickets"),

@@ -1,0 +1,1 @@
+"""The REST API of the `tickets` app, one module per resource."""
