@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.roles",
             ],
+            "libraries": {"crm": "tickets.transfer.templatetags"},
         },
     },
 ]
@@ -139,6 +140,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Several deployments may share one Redis: give each its own queue name.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "helpdesk")
+# Task modules outside an app's tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ["tickets.transfer.jobs"]
 # The only periodic schedule. Celery beat reads it in production; the in-process ticker
 # (helpdesk/ticker.py) reads the same entries in the embedded default.
 CELERY_BEAT_SCHEDULE = {
@@ -262,6 +265,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "6"))
 OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "10"))
+# Link from the customer card to the customer in the CRM; {external_id} is replaced.
+HELPDESK_CRM_CUSTOMER_URL = os.environ.get("HELPDESK_CRM_CUSTOMER_URL", "")
 
 # --- security (production defaults) ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

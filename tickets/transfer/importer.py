@@ -1,0 +1,411 @@
+"""Import of ticket history from JSON Lines (docs/import.md).
+
+Every line is parsed and validated in full first (tickets.transfer.schema); valid lines are
+written in batches with bulk inserts inside one transaction per batch. Should a batch
+fail in the database (a ticket imported at the same moment by someone else, ...), it is
+rolled back and its tickets are written again one by one, each in its own savepoint, so
+one bad ticket is rejected alone. Nothing fires per row: no dispatcher events, no live
+updates, no rules, no SLA clocks (history is not worked again). Instead the importer
+records what the live subscribers would have recorded for metrics: the first solve and
+FRT facts, the CSAT answer, a work session of `handle_seconds`, and a rollup mark over
+the imported days.
+
+Idempotent by ticket `external_id`: a ticket already in the help desk is skipped (never
+updated); the same id twice in one file is rejected on its second line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from tickets.models import (
+    PRIORITY_RANK,
+    Channel,
+    Customer,
+    DeliveryStatus,
+    Message,
+    Ticket,
+    TicketEvent,
+    WorkSession,
+)
+from tickets.sanitize import preview
+from tickets.transfer.resolve import Resolver
+from tickets.transfer.schema import LineError, TicketRecord, parse_line
+
+BATCH = 1000
+MAX_REJECTS_KEPT = 10_000
+
+
+@dataclass
+class ImportSummary:
+    lines: int = 0
+    created: int = 0
+    skipped: int = 0  # already imported (same external_id), left as they are
+    messages: int = 0
+    customers_created: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected_total: int = 0
+    channels_created: list[str] = field(default_factory=list)
+    agents_created: list[str] = field(default_factory=list)
+    teams_created: list[str] = field(default_factory=list)
+    tags_created: list[str] = field(default_factory=list)
+    first_day: date | None = None
+    last_day: date | None = None
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected_total += 1
+        if len(self.rejected) < MAX_REJECTS_KEPT:
+            self.rejected.append((line, reason))
+
+    def as_dict(self, *, max_rejects: int | None = None) -> dict:
+        rejected = self.rejected if max_rejects is None else self.rejected[:max_rejects]
+        return {
+            "lines": self.lines,
+            "created": self.created,
+            "skipped": self.skipped,
+            "rejected": self.rejected_total,
+            "messages": self.messages,
+            "customers_created": self.customers_created,
+            "channels_created": self.channels_created,
+            "agents_created": self.agents_created,
+            "teams_created": self.teams_created,
+            "tags_created": self.tags_created,
+            "errors": [{"line": line, "reason": reason} for line, reason in rejected],
+        }
+
+
+Progress = Callable[[int], None]
+
+
+def import_lines(
+    lines: Iterable[str | bytes],
+    *,
+    batch_size: int = BATCH,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import an iterable of JSON Lines (numbered from 1); returns the summary."""
+    summary = ImportSummary()
+    resolver = Resolver()
+    seen: dict[str, int] = {}
+    batch: list[TicketRecord] = []
+    for number, raw in enumerate(lines, start=1):
+        summary.lines = number
+        if not raw.strip():
+            continue  # blank lines are allowed (and not counted as tickets)
+        try:
+            record = parse_line(raw, number)
+        except LineError as exc:
+            summary.reject(number, str(exc))
+            continue
+        first = seen.setdefault(record.external_id, number)
+        if first != number:
+            summary.reject(number, f"duplicate external_id (first on line {first})")
+            continue
+        batch.append(record)
+        if len(batch) >= batch_size:
+            _import_batch(batch, resolver, summary)
+            batch = []
+            if progress:
+                progress(number)
+    if batch:
+        _import_batch(batch, resolver, summary)
+    if progress:
+        progress(summary.lines)
+    summary.channels_created = resolver.created_channels
+    summary.agents_created = resolver.created_agents
+    summary.teams_created = resolver.created_teams
+    summary.tags_created = resolver.created_tags
+    _mark_rollups(summary)
+    return summary
+
+
+def _import_batch(batch: list[TicketRecord], resolver: Resolver, summary: ImportSummary) -> None:
+    existing = set(
+        Ticket.objects.filter(external_id__in=[r.external_id for r in batch]).values_list(
+            "external_id", flat=True
+        )
+    )
+    todo = []
+    for record in batch:
+        if record.external_id in existing:
+            summary.skipped += 1
+            continue
+        try:
+            channel = resolver.channel(record.channel)
+        except LineError as exc:
+            summary.reject(record.line, str(exc))
+            continue
+        record.channel_id, record.channel_kind = channel.pk, channel.kind
+        todo.append(record)
+    if not todo:
+        return
+    resolver.load_agents(set().union(*(r.agents for r in todo)))
+    resolver.load_customers([r.customer for r in todo])
+    try:
+        with transaction.atomic():
+            written = _write(todo, resolver)
+        _count(written, resolver, summary)
+    except DatabaseError:
+        # Something in the batch collides in the database: one savepoint per ticket.
+        for record in todo:
+            try:
+                with transaction.atomic():
+                    written = _write([record], resolver)
+                _count(written, resolver, summary)
+            except DatabaseError as exc:
+                summary.reject(record.line, f"not stored: {str(exc).strip()[:200]}")
+
+
+@dataclass
+class _Written:
+    records: list[TicketRecord]
+    messages: int
+    new_customers: list[Customer]
+
+
+def _count(written: _Written, resolver: Resolver, summary: ImportSummary) -> None:
+    """Called once the batch (or the ticket's savepoint) is stored."""
+    for c in written.new_customers:
+        resolver.remember(c.pk, c.external_id, c.email, c.phone)
+    records = written.records
+    summary.created += len(records)
+    summary.messages += written.messages
+    summary.customers_created += len(written.new_customers)
+    first = min(r.created_at for r in records).date()
+    last = max(r.last_activity_at for r in records).date()
+    summary.first_day = min(d for d in (summary.first_day, first) if d)
+    summary.last_day = max(d for d in (summary.last_day, last) if d)
+
+
+def _customers(records: list[TicketRecord], resolver: Resolver) -> tuple[list[int], list]:
+    """The customer id of every record, creating the unknown ones in one insert."""
+    pending: dict[tuple[str, str], Customer] = {}
+    chosen: list[int | Customer] = []
+    for r in records:
+        c = r.customer
+        pk = resolver.customer(c)
+        if pk is not None:
+            chosen.append(pk)
+            continue
+        keys = [("x", c.external_id), ("e", c.email), ("p", c.phone)]
+        obj = next((pending[k] for k in keys if k[1] and k in pending), None)
+        if obj is not None and c.external_id and obj.external_id not in ("", c.external_id):
+            obj = None
+        if obj is None:
+            obj = Customer(
+                external_id=c.external_id,
+                name=c.name,
+                email=c.email,
+                phone=c.phone,
+                created_at=r.created_at,
+            )
+        for k in keys:
+            if k[1]:
+                pending.setdefault(k, obj)
+        chosen.append(obj)
+    new = list({id(o): o for o in chosen if isinstance(o, Customer)}.values())
+    Customer.objects.bulk_create(new, batch_size=BATCH)
+    ids = [o.pk if isinstance(o, Customer) else o for o in chosen]
+    return ids, new
+
+
+def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
+    from metrics.models import Survey, SurveyKind, SurveyResponse, TicketFact
+
+    now = timezone.now()
+    frt_clock = _FrtClock()
+    customer_ids, new_customers = _customers(records, resolver)
+    tickets = []
+    for record, customer_id in zip(records, customer_ids, strict=True):
+        last_public = next(
+            (m for m in reversed(record.messages) if not m.internal and m.text), None
+        )
+        solved = record.solved_at
+        tickets.append(
+            Ticket(
+                external_id=record.external_id,
+                subject=record.subject,
+                customer_id=customer_id,
+                channel_id=record.channel_id,
+                status=record.status,
+                priority=record.priority,
+                priority_rank=PRIORITY_RANK[record.priority],
+                team_id=resolver.team(record.team),
+                assignee_id=resolver.agent(record.assignee),
+                created_at=record.created_at,
+                updated_at=record.last_activity_at,
+                first_customer_message_at=record.first_customer_message_at,
+                last_customer_message_at=record.last_customer_message_at,
+                first_response_at=record.first_response_at,
+                last_agent_message_at=record.last_agent_message_at,
+                solved_at=solved,
+                closed_at=solved if record.status == "closed" else None,
+                reopen_count=record.reopen_count,
+                agent_reply_count=record.agent_reply_count,
+                last_message_preview=preview(last_public.text if last_public else record.subject),
+            )
+        )
+    Ticket.objects.bulk_create(tickets, batch_size=BATCH)
+
+    messages, links, events, sessions, surveys, scores, facts = [], [], [], [], [], [], []
+    through = Ticket.tags.through
+    for record, ticket in zip(records, tickets, strict=True):
+        for m in record.messages:
+            if m.internal:
+                status = DeliveryStatus.NOT_SENT
+            elif m.direction == "out":
+                status = DeliveryStatus.SENT
+            else:
+                status = DeliveryStatus.RECEIVED
+            messages.append(
+                Message(
+                    ticket_id=ticket.pk,
+                    channel_id=ticket.channel_id,
+                    direction=m.direction,
+                    author_kind=m.author,
+                    author_id=resolver.agent(m.agent),
+                    is_internal=m.internal,
+                    text=m.text,
+                    delivery_status=status,
+                    sent_at=m.sent_at,
+                    created_at=m.sent_at,
+                )
+            )
+        tag_ids = resolver.tag_ids(record.tags)
+        for tag_id in tag_ids:
+            links.append(through(ticket_id=ticket.pk, tag_id=tag_id))
+        events.append(
+            TicketEvent(
+                ticket_id=ticket.pk,
+                kind="imported",
+                actor_label="import",
+                data={"external_id": record.external_id, "line": record.line},
+                created_at=now,
+            )
+        )
+        if record.handle_seconds:
+            agent_id = ticket.assignee_id or next(
+                resolver.agent(m.agent) for m in reversed(record.messages) if m.agent
+            )
+            ended = record.solved_at or record.last_agent_message_at or record.last_activity_at
+            digest = hashlib.sha1(record.external_id.encode()).hexdigest()  # noqa: S324
+            sessions.append(
+                WorkSession(
+                    agent_id=agent_id,
+                    ticket_id=ticket.pk,
+                    client_id=f"import:{digest}",
+                    started_at=ended - timedelta(seconds=record.handle_seconds),
+                    ended_at=ended,
+                    seconds=record.handle_seconds,
+                    end_reason="import",
+                )
+            )
+        if record.csat is not None:
+            answered = record.solved_at or record.last_activity_at
+            surveys.append(
+                Survey(
+                    kind=SurveyKind.CSAT,
+                    ticket_id=ticket.pk,
+                    customer_id=ticket.customer_id,
+                    channel_id=ticket.channel_id,
+                    agent_id=ticket.assignee_id,
+                    sent_at=answered,
+                    expires_at=answered + timedelta(days=7),
+                    answered_at=answered,
+                )
+            )
+            scores.append(record.csat)
+        if record.solved_at or ticket.first_response_at:
+            frt = None
+            if ticket.first_response_at and ticket.first_customer_message_at:
+                frt = frt_clock.seconds(
+                    ticket, tag_ids, ticket.first_customer_message_at, ticket.first_response_at
+                )
+            solved = record.solved_at
+            facts.append(
+                TicketFact(
+                    ticket_id=ticket.pk,
+                    first_solved_at=solved,
+                    last_solved_at=solved,
+                    resolution_seconds=(solved - ticket.created_at).total_seconds()
+                    if solved
+                    else None,
+                    frt_business_seconds=frt,
+                )
+            )
+    Message.objects.bulk_create(messages, batch_size=BATCH)
+    through.objects.bulk_create(links, batch_size=BATCH)
+    TicketEvent.objects.bulk_create(events, batch_size=BATCH)
+    WorkSession.objects.bulk_create(sessions, batch_size=BATCH)
+    Survey.objects.bulk_create(surveys, batch_size=BATCH)
+    SurveyResponse.objects.bulk_create(
+        [
+            SurveyResponse(
+                survey_id=s.pk,
+                kind=s.kind,
+                score=score,
+                ticket_id=s.ticket_id,
+                customer_id=s.customer_id,
+                channel_id=s.channel_id,
+                agent_id=s.agent_id,
+                source="import",
+                created_at=s.answered_at,
+            )
+            for s, score in zip(surveys, scores, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    TicketFact.objects.bulk_create(facts, batch_size=BATCH)
+    return _Written(records=records, messages=len(messages), new_customers=new_customers)
+
+
+class _FrtClock:
+    """FRT in the business hours of the SLA policy a ticket matches (calendar seconds when
+    it counts calendar time or none matches), as metrics.services.facts does live, with
+    the policies and calendars loaded once per batch instead of per ticket."""
+
+    def __init__(self) -> None:
+        from sla.selectors import sla_policies_active
+
+        self.policies = sla_policies_active()
+        self.calendars: dict[int, object] = {}
+        self.kinds = dict(Channel.objects.values_list("pk", "kind"))
+
+    def seconds(self, ticket: Ticket, tag_ids: list[int], start, end) -> float:
+        if not any(p.business_hours and p.calendar_id for p in self.policies):
+            return (end - start).total_seconds()
+        from sla.business_time import seconds_between
+        from sla.selectors import TicketFacts, sla_calendar_load, sla_policy_match
+
+        facts = TicketFacts(
+            priority=ticket.priority,
+            channel_kind=self.kinds[ticket.channel_id],
+            team_id=ticket.team_id,
+            tag_ids=frozenset(tag_ids),
+        )
+        policy = sla_policy_match(facts=facts, policies=self.policies)
+        if policy is None or not policy.business_hours or policy.calendar is None:
+            return (end - start).total_seconds()
+        if policy.calendar_id not in self.calendars:
+            self.calendars[policy.calendar_id] = sla_calendar_load(calendar=policy.calendar)
+        return float(seconds_between(start, end, self.calendars[policy.calendar_id]))
+
+
+def _mark_rollups(summary: ImportSummary) -> None:
+    """Mark the imported days (and what a new ticket changes around them: the FCR window
+    before, the customers' later tickets after) so the metrics rollups are rebuilt and,
+    until then, read from the raw rows."""
+    if not summary.created or summary.first_day is None:
+        return
+    from metrics.models import MetricsSettings
+    from metrics.rollup import rollup_mark
+
+    window = MetricsSettings.load().fcr_window_days
+    today = timezone.now().date()
+    rollup_mark(summary.first_day - timedelta(days=window), max(summary.last_day, today))
