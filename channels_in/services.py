@@ -44,6 +44,75 @@ def channel_create(
     )
 
 
+class ChannelInvalid(ApplicationError):
+    code = "channel_invalid"
+
+
+def channel_update(*, channel: Channel, values: dict, actor=None) -> Channel:
+    """Rename, reconfigure, switch on or off. The secret changes only by rotation."""
+    from helpdesk.audit.services import audit_record
+
+    allowed = {"name", "config", "is_active"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ChannelInvalid(f"Cannot change {', '.join(sorted(unknown))} here.")
+    if "name" in values:
+        values = {**values, "name": values["name"].strip()}
+        if not values["name"]:
+            raise ChannelInvalid("A channel needs a name.")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        changed = sorted(k for k, v in values.items() if getattr(channel, k) != v)
+        for name, value in values.items():
+            setattr(channel, name, value)
+        channel.save(update_fields=[*values] or None)
+        # Config keys only: values may hold tokens.
+        audit_record(
+            action="channel.changed",
+            actor=actor,
+            target=channel,
+            data={"fields": changed},
+        )
+    return channel
+
+
+def channel_secret_rotate(
+    *,
+    channel: Channel,
+    actor=None,
+    secret: str = "",
+    grace_seconds: int | None = None,
+    request=None,
+) -> Channel:
+    """Give the channel a new secret (generated unless given). The old one keeps verifying
+    until `previous_secret_until` (CHANNEL_SECRET_GRACE_SECONDS by default), so a messenger
+    or bridge still signing with it during the switch-over is not refused."""
+    from helpdesk.audit.services import audit_record
+
+    if grace_seconds is None:
+        grace_seconds = settings.CHANNEL_SECRET_GRACE_SECONDS
+    if grace_seconds < 0:
+        raise ChannelInvalid("The grace period cannot be negative.")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        new = secret or secrets.token_urlsafe(32)
+        if new == channel.secret:
+            raise ChannelInvalid("The new secret must differ from the current one.")
+        until = timezone.now() + timezone.timedelta(seconds=grace_seconds)
+        channel.previous_secret = channel.secret if grace_seconds else ""
+        channel.previous_secret_until = until if grace_seconds else None
+        channel.secret = new
+        channel.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+        audit_record(
+            action="channel.secret_rotated",
+            actor=actor,
+            target=channel,
+            data={"grace_seconds": grace_seconds, "generated": not secret},
+            request=request,
+        )
+    return channel
+
+
 def inbound_event_store(
     *, channel: Channel, body: bytes, headers: dict, dedupe_key: str, error: str = ""
 ) -> tuple[InboundEvent, bool]:

@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from helpdesk.roles import ADMIN, MANAGER, OPERATOR, has_role
 
@@ -26,6 +26,28 @@ class IsManager(_RolePermission):
 
 class IsAdmin(_RolePermission):
     role = ADMIN
+
+
+class _ReadWritePermission(BasePermission):
+    read_role = OPERATOR
+    write_role = ADMIN
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return has_role(request.user, self.read_role)
+        return has_role(request.user, self.write_role)
+
+
+class OperatorReadsAdminWrites(_ReadWritePermission):
+    """Configuration operators pick from (teams, agents, tags): they read, admins change."""
+
+    read_role = OPERATOR
+    write_role = ADMIN
+
+
+class ManagerReadsAdminWrites(_ReadWritePermission):
+    read_role = MANAGER
+    write_role = ADMIN
 
 
 def role_required(role: str):

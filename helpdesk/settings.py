@@ -238,21 +238,42 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.permissions.IsOperator"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.api_pagination.PagePagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api_schema.ApiSchema",
     "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "helpdesk.throttling.ApiUserRateThrottle",
+        "helpdesk.throttling.ApiAnonRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
+# API rate limits ("N/s", "N/min", "N/hour", "N/day"): per token or signed-in user, and per
+# address for anonymous requests. Empty turns a limit off.
+API_RATE_USER = os.environ.get("API_RATE_USER", "1200/min")
+API_RATE_ANON = os.environ.get("API_RATE_ANON", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Help desk API",
-    "DESCRIPTION": "Tickets, messages, channels and metrics of the omnichannel help desk.",
+    "DESCRIPTION": (
+        "Everything an operator, manager or admin does in the browser: tickets, messages, "
+        "customers, teams, agents, tags, canned responses, channels, rules, SLA policies, "
+        "surveys, revenue events and metrics. Authenticate with `Authorization: Token <key>` "
+        "(POST /api/auth/token/) or a browser session. Errors are "
+        '`{"error": {"code", "message", "detail"}}`. See docs/api.md.'
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "PriorityEnum": "tickets.models.Priority",
+        "ChannelKindEnum": "tickets.models.ChannelKind",
+        "SurveyKindEnum": "metrics.models.SurveyKind",
+        "MessageDeliveryStatusEnum": "tickets.models.DeliveryStatus",
+    },
 }
 
 # --- product settings -------------------------------------------------------------------
@@ -265,6 +286,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "6"))
 OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "10"))
+# After a channel secret is rotated, the old one keeps verifying webhooks this long.
+CHANNEL_SECRET_GRACE_SECONDS = int(os.environ.get("CHANNEL_SECRET_GRACE_SECONDS", "86400"))
 # Link from the customer card to the customer in the CRM; {external_id} is replaced.
 HELPDESK_CRM_CUSTOMER_URL = os.environ.get("HELPDESK_CRM_CUSTOMER_URL", "")
 

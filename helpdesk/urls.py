@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("channels_in.api_urls")),
     path("api/", include("tickets.api_urls")),
+    path("api/", include("sla.api_urls")),
     path("webhooks/", include("channels_in.urls")),
     path("webchat/", include("channels_in.webchat_urls")),
     path("", include("metrics.urls")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import ListCreateAPIView
+from rest_framework.generics import ListAPIView, ListCreateAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +13,7 @@ from helpdesk.exceptions import ApplicationError
 from helpdesk.permissions import IsManager
 from metrics.dashboards import PAGES
 from metrics.filters import filter_from_query
-from metrics.models import RevenueEvent
+from metrics.models import RevenueEvent, SurveyKind, SurveyResponse
 from metrics.selectors.summary import jsonable, metric_summary
 from metrics.services import RevenueRow, revenue_record
 
@@ -121,3 +121,64 @@ class RevenueEventListApi(ListCreateAPIView):
             self.get_serializer(event).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class SurveyAnswerSerializer(serializers.ModelSerializer):
+    team = serializers.IntegerField(source="ticket.team_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = SurveyResponse
+        fields = [
+            "id",
+            "survey",
+            "kind",
+            "score",
+            "comment",
+            "ticket",
+            "customer",
+            "channel",
+            "agent",
+            "team",
+            "source",
+            "created_at",
+        ]
+
+
+class SurveyAnswerListApi(ListAPIView):
+    """GET: survey answers (CSAT 1-5, NPS 0-10, CES 1-7), newest first, in the metrics'
+    period (`from`/`to` or `period`) with the dashboards' filters."""
+
+    permission_classes = [IsManager]
+    serializer_class = SurveyAnswerSerializer
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            *FILTER_PARAMS,
+            OpenApiParameter("kind", str, enum=SurveyKind.values, description="survey kind"),
+            OpenApiParameter("score_min", int, description="lowest score (inclusive)"),
+            OpenApiParameter("score_max", int, description="highest score (inclusive)"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        p = self.request.query_params
+        f, _period = filter_from_query(p)
+        qs = SurveyResponse.objects.filter(created_at__gte=f.start, created_at__lt=f.end)
+        for field, value in (
+            ("channel_id", f.channel),
+            ("agent_id", f.agent),
+            ("ticket__team_id", f.team),
+            ("ticket__tags", f.tag),
+            ("ticket__priority", f.priority),
+        ):
+            if value is not None:
+                qs = qs.filter(**{field: value})
+        if p.get("kind") in SurveyKind.values:
+            qs = qs.filter(kind=p["kind"])
+        for name, lookup in (("score_min", "gte"), ("score_max", "lte")):
+            if p.get(name, "").isdigit():
+                qs = qs.filter(**{f"score__{lookup}": int(p[name])})
+        return qs.select_related("ticket").order_by("-created_at", "-pk")

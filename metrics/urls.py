@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/metrics/summary/", api.MetricsSummaryApi.as_view(), name="api-metrics-summary"),
     path("api/metrics/<slug:page>/", api.DashboardApi.as_view(), name="api-metrics-page"),
     path("api/revenue-events/", api.RevenueEventListApi.as_view(), name="api-revenue-events"),
+    path("api/surveys/", api.SurveyAnswerListApi.as_view(), name="api-surveys"),
     path("survey/<str:token>/<int:score>/", views.survey_page, name="survey-answer"),
 ]

@@ -1,9 +1,50 @@
 from django.urls import path
 
-from tickets.api.tickets import TicketDetailApi, TicketListApi, TicketReplyApi
+from tickets.api import canned, customers, directory, messages, rules, tickets
 
 urlpatterns = [
-    path("tickets/", TicketListApi.as_view(), name="api-tickets"),
-    path("tickets/<int:pk>/", TicketDetailApi.as_view(), name="api-ticket"),
-    path("tickets/<int:pk>/reply/", TicketReplyApi.as_view(), name="api-ticket-reply"),
+    path("tickets/", tickets.TicketListApi.as_view(), name="api-tickets"),
+    path("tickets/<int:pk>/", tickets.TicketDetailApi.as_view(), name="api-ticket"),
+    path("tickets/<int:pk>/merge/", tickets.TicketMergeApi.as_view(), name="api-ticket-merge"),
+    path(
+        "tickets/<int:pk>/messages/",
+        messages.TicketMessagesApi.as_view(),
+        name="api-ticket-messages",
+    ),
+    path(
+        "tickets/<int:pk>/messages/<int:message_id>/split/",
+        tickets.MessageSplitApi.as_view(),
+        name="api-message-split",
+    ),
+    path("tickets/<int:pk>/reply/", messages.TicketReplyApi.as_view(), name="api-ticket-reply"),
+    path("tickets/<int:pk>/notes/", messages.TicketNoteApi.as_view(), name="api-ticket-note"),
+    path("customers/", customers.CustomerListApi.as_view(), name="api-customers"),
+    path("customers/<int:pk>/", customers.CustomerDetailApi.as_view(), name="api-customer"),
+    path(
+        "customers/<int:pk>/merge/",
+        customers.CustomerMergeApi.as_view(),
+        name="api-customer-merge",
+    ),
+    path(
+        "customers/<int:pk>/identities/",
+        customers.CustomerIdentityListApi.as_view(),
+        name="api-customer-identities",
+    ),
+    path(
+        "customers/<int:pk>/identities/<int:identity_id>/",
+        customers.CustomerIdentityDetailApi.as_view(),
+        name="api-customer-identity",
+    ),
+    path("teams/", directory.TeamListApi.as_view(), name="api-teams"),
+    path("teams/<int:pk>/", directory.TeamDetailApi.as_view(), name="api-team"),
+    path("agents/", directory.AgentListApi.as_view(), name="api-agents"),
+    path("agents/<int:pk>/", directory.AgentDetailApi.as_view(), name="api-agent"),
+    path("tags/", directory.TagListApi.as_view(), name="api-tags"),
+    path("tags/<int:pk>/", directory.TagDetailApi.as_view(), name="api-tag"),
+    path("canned-responses/", canned.CannedListApi.as_view(), name="api-canned"),
+    path("canned-responses/<int:pk>/", canned.CannedDetailApi.as_view(), name="api-canned-one"),
+    path("canned-responses/<int:pk>/use/", canned.CannedUseApi.as_view(), name="api-canned-use"),
+    path("rules/", rules.RuleListApi.as_view(), name="api-rules"),
+    path("rules/dry-run/", rules.RuleDryRunApi.as_view(), name="api-rules-dry-run"),
+    path("rules/<int:pk>/", rules.RuleDetailApi.as_view(), name="api-rule"),
 ]

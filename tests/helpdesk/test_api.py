@@ -81,18 +81,22 @@ def test_unknown_channel_kind_is_a_clear_error(api, admin_user):
     assert "kind" in response.json()["error"]["detail"]
 
 
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [t["id"] for t in response.json()["results"]]
+
+
 def test_ticket_list_filters_and_detail(api, operator):
     urgent = TicketFactory(priority="urgent", priority_rank=0, subject="Card charged twice")
-    TicketFactory(priority="low", priority_rank=3, status="solved")
+    solved = TicketFactory(priority="low", priority_rank=3, status="solved")
     MessageFactory(ticket=urgent, text="Списали дважды")
     api.force_authenticate(operator)
 
-    assert api.get("/api/tickets/").json()["count"] == 2
-    filtered = api.get("/api/tickets/", {"priority": "urgent"}).json()
-    assert [t["id"] for t in filtered["results"]] == [urgent.pk]
-    assert api.get("/api/tickets/", {"q": "дважды"}).json()["count"] == 1
-    assert api.get("/api/tickets/", {"status": "solved"}).json()["count"] == 1
-    assert api.get("/api/tickets/", {"assignee": "none"}).json()["count"] == 2
+    assert ids(api.get("/api/tickets/")) == [urgent.pk, solved.pk]
+    assert ids(api.get("/api/tickets/", {"priority": "urgent"})) == [urgent.pk]
+    assert ids(api.get("/api/tickets/", {"q": "дважды"})) == [urgent.pk]
+    assert ids(api.get("/api/tickets/", {"status": "solved"})) == [solved.pk]
+    assert len(ids(api.get("/api/tickets/", {"assignee": "none"}))) == 2
 
     detail = api.get(f"/api/tickets/{urgent.pk}/").json()
     assert detail["messages"][0]["text"] == "Списали дважды"
@@ -108,7 +112,7 @@ def test_ticket_list_query_count_does_not_grow(api, operator, django_assert_max_
     for _ in range(30):
         TicketFactory()
     with django_assert_max_num_queries(8):
-        assert api.get("/api/tickets/").json()["count"] == 33
+        assert len(ids(api.get("/api/tickets/"))) == 33
 
 
 def test_reply_through_the_api(api, operator):

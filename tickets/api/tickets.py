@@ -1,56 +1,53 @@
-"""Ticket endpoints: list with the queue's filters, one ticket with messages, reply."""
+"""Ticket endpoints: the list with the queue's filters (keyset pages), create, one ticket with
+its messages, changes through the ticket services, merge."""
 
+from __future__ import annotations
+
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.generics import ListAPIView, RetrieveAPIView
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from helpdesk.api_pagination import KeysetPagination
+from tickets.api.common import (
+    AssigneeField,
+    ChannelRefSerializer,
+    CustomerRefSerializer,
+    visible_ticket_or_404,
+    visible_tickets,
+)
+from tickets.api.messages import MessageSerializer
 from tickets.filters import TicketFilter
-from tickets.models import Attachment, Message, Ticket
+from tickets.models import (
+    Channel,
+    Customer,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Tag,
+    Team,
+    Ticket,
+)
 from tickets.selectors import ticket_get, ticket_list
-from tickets.services import ticket_reply
-
-
-class AttachmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Attachment
-        fields = ["id", "filename", "content_type", "size", "url"]
-
-
-class MessageSerializer(serializers.ModelSerializer):
-    attachments = AttachmentSerializer(many=True, read_only=True)
-    author_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Message
-        fields = [
-            "id",
-            "direction",
-            "author_kind",
-            "author_name",
-            "is_internal",
-            "text",
-            "html",
-            "external_id",
-            "delivery_status",
-            "delivery_error",
-            "sent_at",
-            "created_at",
-            "attachments",
-        ]
-
-    def get_author_name(self, message: Message) -> str:
-        if message.author:
-            return message.author.get_full_name() or message.author.get_username()
-        return ""
+from tickets.services import (
+    message_split,
+    ticket_assign,
+    ticket_merge,
+    ticket_set_priority,
+    ticket_set_status,
+    ticket_set_tags,
+    ticket_set_team,
+)
+from tickets.services.ticket_edit import ticket_open, ticket_set_subject
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    customer = serializers.SerializerMethodField()
-    channel = serializers.SerializerMethodField()
+    customer = CustomerRefSerializer(read_only=True)
+    channel = ChannelRefSerializer(read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
 
     class Meta:
@@ -73,14 +70,10 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
             "reopen_count",
             "last_message_preview",
+            "sla_due_at",
+            "merged_into",
+            "external_id",
         ]
-
-    def get_customer(self, ticket: Ticket) -> dict:
-        c = ticket.customer
-        return {"id": c.pk, "name": c.name, "email": c.email, "phone": c.phone}
-
-    def get_channel(self, ticket: Ticket) -> dict:
-        return {"id": ticket.channel_id, "kind": ticket.channel.kind, "name": ticket.channel.name}
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -90,39 +83,169 @@ class TicketDetailSerializer(TicketSerializer):
         fields = [*TicketSerializer.Meta.fields, "messages"]
 
 
-class TicketListApi(ListAPIView):
+class TagNamesField(serializers.ListField):
+    child = serializers.CharField(max_length=60)
+
+    def to_internal_value(self, data):
+        names = list(dict.fromkeys(n.strip() for n in super().to_internal_value(data)))
+        tags = list(Tag.objects.filter(name__in=names))
+        unknown = sorted(set(names) - {t.name for t in tags})
+        if unknown:
+            raise serializers.ValidationError(f"Unknown tags: {', '.join(unknown)}.")
+        return tags
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    channel = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all())
+    text = serializers.CharField(max_length=100_000, help_text="The first message.")
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        default=Direction.INBOUND,
+        help_text="in: the customer's request taken down by the operator; out: the operator "
+        "writes first (delivered through the channel).",
+    )
+    subject = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True, default=None
+    )
+    assignee = AssigneeField(required=False, allow_null=True, default=None)
+    tags = TagNamesField(required=False, default=list)
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    assignee = AssigneeField(required=False, allow_null=True)
+    tags = TagNamesField(required=False, help_text="The ticket's full set of tag names.")
+
+
+class TicketMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(min_value=1, help_text="The ticket that receives this one.")
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Tickets, filtered like the queue", responses=TicketSerializer),
+    post=extend_schema(
+        summary="Open a ticket for a customer",
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer},
+    ),
+)
+class TicketListApi(GenericAPIView):
     serializer_class = TicketSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = TicketFilter
+    pagination_class = KeysetPagination
+    keyset_default = "priority"
+    keyset_orderings = {
+        "priority": ("priority_rank", "created_at", "id"),
+        "created": ("created_at", "id"),
+        "-created": ("-created_at", "-id"),
+        "-updated": ("-updated_at", "-id"),
+    }
 
     def get_queryset(self):
-        return ticket_list()
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Ticket.objects.none()
+        return visible_tickets(self.request, ticket_list())
 
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(TicketSerializer(page, many=True).data)
 
-class TicketDetailApi(RetrieveAPIView):
-    serializer_class = TicketDetailSerializer
-
-    def get_object(self):
-        ticket = get_object_or_404(Ticket.objects.only("pk"), pk=self.kwargs["pk"])
-        return ticket_get(ticket_id=ticket.pk)
-
-
-class ReplyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=100_000)
-    internal = serializers.BooleanField(default=False)
-
-
-class TicketReplyApi(APIView):
-    @extend_schema(request=ReplyInputSerializer, responses={201: MessageSerializer})
-    def post(self, request, pk: int):
-        ticket = get_object_or_404(Ticket, pk=pk)
-        data = ReplyInputSerializer(data=request.data)
+    def post(self, request):
+        data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = ticket_reply(
-            ticket=ticket,
-            author=request.user,
-            text=data.validated_data["text"],
-            internal=data.validated_data["internal"],
+        ticket = ticket_open(actor=request.user, **data.validated_data)
+        return Response(
+            TicketDetailSerializer(ticket_get(ticket_id=ticket.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
-        message.refresh_from_db()
-        return Response(MessageSerializer(message).data, status=201)
+
+
+class TicketDetailApi(GenericAPIView):
+    serializer_class = TicketDetailSerializer
+    filter_backends = []
+
+    @extend_schema(summary="One ticket with its messages and notes")
+    def get(self, request, pk: int):
+        ticket = visible_ticket_or_404(request, pk)
+        return Response(TicketDetailSerializer(ticket_get(ticket_id=ticket.pk)).data)
+
+    @extend_schema(
+        summary="Change subject, status, priority, team, assignee or tags",
+        request=TicketUpdateSerializer,
+        responses=TicketDetailSerializer,
+    )
+    def patch(self, request, pk: int):
+        ticket = visible_ticket_or_404(request, pk)
+        data = TicketUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        actor = request.user
+        with transaction.atomic():
+            if "subject" in d:
+                ticket = ticket_set_subject(ticket=ticket, subject=d["subject"], actor=actor)
+            if "priority" in d:
+                ticket = ticket_set_priority(ticket=ticket, priority=d["priority"], actor=actor)
+            if "team" in d:
+                ticket = ticket_set_team(ticket=ticket, team=d["team"], actor=actor)
+            if "assignee" in d:
+                ticket = ticket_assign(ticket=ticket, assignee=d["assignee"], actor=actor)
+            if "tags" in d:
+                current = list(ticket.tags.all())
+                wanted = d["tags"]
+                ticket = ticket_set_tags(
+                    ticket=ticket,
+                    add=wanted,
+                    remove=[t for t in current if t not in wanted],
+                    actor=actor,
+                )
+            if "status" in d:
+                ticket = ticket_set_status(ticket=ticket, status=d["status"], actor=actor)
+        return Response(TicketDetailSerializer(ticket_get(ticket_id=ticket.pk)).data)
+
+
+class TicketMergeApi(GenericAPIView):
+    serializer_class = TicketDetailSerializer
+    filter_backends = []
+
+    @extend_schema(
+        summary="Merge this ticket into another (this one is closed)",
+        request=TicketMergeSerializer,
+        responses=TicketDetailSerializer,
+    )
+    def post(self, request, pk: int):
+        source = visible_ticket_or_404(request, pk)
+        data = TicketMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = Ticket.objects.filter(pk=data.validated_data["into"]).first()
+        if target is None or not visible_tickets(request).filter(pk=target.pk).exists():
+            raise serializers.ValidationError({"into": ["No such ticket."]})
+        target = ticket_merge(source=source, target=target, actor=request.user)
+        return Response(TicketDetailSerializer(ticket_get(ticket_id=target.pk)).data)
+
+
+class MessageSplitApi(GenericAPIView):
+    serializer_class = TicketDetailSerializer
+    filter_backends = []
+
+    @extend_schema(
+        summary="Move one customer message into a new ticket",
+        request=None,
+        responses={201: TicketDetailSerializer},
+    )
+    def post(self, request, pk: int, message_id: int):
+        ticket = visible_ticket_or_404(request, pk)
+        message = get_object_or_404(Message, pk=message_id, ticket=ticket)
+        new = message_split(message=message, actor=request.user)
+        return Response(
+            TicketDetailSerializer(ticket_get(ticket_id=new.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
