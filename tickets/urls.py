@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tickets import views
-from tickets.views import actions, bulk, canned, preferences, worksession
+from tickets.views import actions, bulk, canned, preferences, rules_settings, worksession
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -9,6 +9,17 @@ urlpatterns = [
     path("preferences/", preferences.preferences_view, name="preferences"),
     path("preferences/language/", preferences.language_switch_view, name="preferences-language"),
     path("work-sessions/", worksession.work_session_view, name="work-session"),
+    path("settings/rules/", rules_settings.rules_list_view, name="rules-settings"),
+    path("settings/rules/new/", rules_settings.rule_new_view, name="rule-new"),
+    path("settings/rules/reorder/", rules_settings.rules_reorder_view, name="rules-reorder"),
+    path("settings/rules/<int:rule_id>/", rules_settings.rule_edit_view, name="rule-edit"),
+    path(
+        "settings/rules/<int:rule_id>/toggle/", rules_settings.rule_toggle_view, name="rule-toggle"
+    ),
+    path("settings/rules/<int:rule_id>/move/", rules_settings.rule_move_view, name="rule-move"),
+    path(
+        "settings/rules/<int:rule_id>/delete/", rules_settings.rule_delete_view, name="rule-delete"
+    ),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply_view, name="ticket-reply"),
     path("tickets/<int:ticket_id>/status/", views.ticket_status_view, name="ticket-status"),

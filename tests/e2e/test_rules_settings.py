@@ -1,0 +1,124 @@
+"""An admin builds a rule on the friendly rules page, dry-runs it, saves it, and a message
+arriving through the real Telegram webhook then gets the rule's tag."""
+
+import json
+import time
+
+import pytest
+
+from tests.factories.tickets import ChannelFactory, TeamFactory, UserFactory
+from tests.fakes.webhooks import TELEGRAM_SECRET_HEADER
+from tickets.automation.models import Rule
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "s3cret-pass-word"
+
+
+def _login(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def _post_telegram(page, base_url: str, channel, text: str) -> int:
+    """A Telegram Bot API update, sent the way Telegram sends it; returns the HTTP status."""
+    update = {
+        "update_id": 90001,
+        "message": {
+            "message_id": 17,
+            "from": {"id": 4242, "is_bot": False, "first_name": "Irina", "language_code": "en"},
+            "chat": {"id": 4242, "type": "private", "first_name": "Irina"},
+            "date": int(time.time()),
+            "text": text,
+        },
+    }
+    response = page.request.post(
+        f"{base_url}/webhooks/telegram/{channel.pk}/",
+        data=json.dumps(update),
+        headers={"Content-Type": "application/json", TELEGRAM_SECRET_HEADER: channel.secret},
+    )
+    return response.status
+
+
+def test_admin_builds_dry_runs_and_saves_a_rule(live_server, page, screenshot):
+    UserFactory(username="ada", first_name="Ada", last_name="King", role="admin")
+    telegram = ChannelFactory(kind="telegram", name="Support bot", secret="tg-secret-1")
+    TeamFactory(name="Billing")
+    rules_before = Rule.objects.count()  # the default taxonomy's rules
+    _login(page, live_server, "ada")
+
+    page.click("nav >> text=Rules")
+    page.wait_for_url(f"{live_server.url}/settings/rules/")
+    page.click("#rule-new")
+    page.fill("#id_name", "Refunds from Telegram")
+
+    # condition 1: the message contains refund / возврат
+    first = page.locator("#condition-rows .rule-row").nth(0)
+    first.locator("[data-row-type]").select_option("text_contains")
+    first.locator("input[name$='-value']").fill("refund, возврат")
+    # condition 2: the channel kind is Telegram
+    page.click("[data-add-row=condition]")
+    second = page.locator("#condition-rows .rule-row").nth(1)
+    second.locator("[data-row-type]").select_option("channel_kind")
+    second.get_by_label("Telegram").check()
+    # a third row, added and removed again
+    page.click("[data-add-row=condition]")
+    assert page.locator("#condition-rows .rule-row").count() == 3
+    page.locator("#condition-rows .rule-row").nth(2).locator("[data-remove-row]").click()
+    assert page.locator("#condition-rows .rule-row").count() == 2
+
+    # actions: tag Return, priority high (only raise), team Billing
+    act = page.locator("#action-rows .rule-row").nth(0)
+    act.locator("[data-row-type]").select_option("add_tag")
+    act.locator("input[name$='-tag']").fill("Return")
+    page.click("[data-add-row=action]")
+    act = page.locator("#action-rows .rule-row").nth(1)
+    act.locator("[data-row-type]").select_option("set_priority")
+    act.locator("select[name$='-priority']").select_option("high")
+    page.click("[data-add-row=action]")
+    act = page.locator("#action-rows .rule-row").nth(2)
+    act.locator("[data-row-type]").select_option("set_team")
+    act.locator("select[name$='-team']").select_option(label="Billing")
+
+    # dry run on a matching message: nothing is saved
+    page.fill("#id_dr-text", "Hello, I want a refund for order 1042")
+    page.select_option("#id_dr-channel", label="Support bot (Telegram)")
+    page.click("#dry-run-button")
+    result = page.locator("#dry-run-results .dry-run-result")
+    assert "rule-matched" in result.get_attribute("class")
+    assert result.locator(".cond-matched").count() == 2
+    actions = result.locator(".dry-run-actions").inner_text()
+    assert "“Return”" in actions and "priority high" in actions and "Billing" in actions
+    assert Rule.objects.count() == rules_before
+    page.locator("#dry-run").scroll_into_view_if_needed()
+    screenshot("rules-settings-dry-run")
+
+    # a message that does not match says which condition failed
+    page.fill("#id_dr-text", "Where is my parcel?")
+    page.click("#dry-run-button")
+    result = page.locator("#dry-run-results .dry-run-result")
+    assert "rule-not-matched" in result.get_attribute("class")
+    assert "refund" in result.locator(".cond-not-matched").inner_text()
+
+    page.click("#rule-save")
+    page.wait_for_url(f"{live_server.url}/settings/rules/#rule-*")
+    rule = Rule.objects.get(name="Refunds from Telegram")
+    assert rule.conditions == [
+        {"type": "text_contains", "words": ["refund", "возврат"]},
+        {"type": "channel_kind", "kinds": ["telegram"]},
+    ]
+    item = page.locator(f"#rule-{rule.pk}")
+    summary = item.locator(".rule-summary").inner_text()
+    assert "“refund”" in summary and "Telegram" in summary and "team Billing" in summary
+    screenshot("rules-settings-list")
+    assert not page.js_errors
+
+    # a customer writes through the real webhook: the new ticket gets the tag
+    assert _post_telegram(page, live_server.url, telegram, "Please refund my payment") == 200
+    ticket = Ticket.objects.get(channel=telegram)
+    assert "Return" in {t.name for t in ticket.tags.all()}
+    assert ticket.priority == "high" and ticket.team.name == "Billing"
