@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "automation.rules_time_sweep",
         "schedule": float(os.environ.get("RULES_TIME_SWEEP_INTERVAL", "300")),
     },
+    "webhooks-retry-due": {
+        "task": "integrations.webhooks_retry_due",
+        "schedule": float(os.environ.get("OUTBOUND_WEBHOOK_RETRY_INTERVAL", "15")),
+    },
     "metrics-rollup-refresh": {
         "task": "metrics.rollup_refresh",
         "schedule": float(os.environ.get("METRICS_ROLLUP_INTERVAL", "3600")),
@@ -286,6 +290,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "6"))
 OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "10"))
+# Outbound webhooks to CRM/BI (docs/webhooks.md): timeout of one POST, attempts per
+# delivery, backoff (base doubles per attempt, capped, with jitter), and automatic disabling
+# of a subscription once every attempt failed for N hours and at least M attempts in a row.
+OUTBOUND_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_WEBHOOK_TIMEOUT_SECONDS", "10"))
+OUTBOUND_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_WEBHOOK_MAX_ATTEMPTS", "10"))
+OUTBOUND_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("OUTBOUND_WEBHOOK_RETRY_BASE_SECONDS", "30")
+)
+OUTBOUND_WEBHOOK_RETRY_MAX_SECONDS = float(
+    os.environ.get("OUTBOUND_WEBHOOK_RETRY_MAX_SECONDS", "21600")
+)
+OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES = int(
+    os.environ.get("OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES", "20")
+)
+OUTBOUND_WEBHOOK_DISABLE_AFTER_HOURS = float(
+    os.environ.get("OUTBOUND_WEBHOOK_DISABLE_AFTER_HOURS", "24")
+)
 # After a channel secret is rotated, the old one keeps verifying webhooks this long.
 CHANNEL_SECRET_GRACE_SECONDS = int(os.environ.get("CHANNEL_SECRET_GRACE_SECONDS", "86400"))
 # Link from the customer card to the customer in the CRM; {external_id} is replaced.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.api import canned, customers, directory, messages, rules, tickets
+from tickets.api import canned, customers, directory, messages, rules, tickets, webhooks
 
 urlpatterns = [
     path("tickets/", tickets.TicketListApi.as_view(), name="api-tickets"),
@@ -47,4 +47,28 @@ urlpatterns = [
     path("rules/", rules.RuleListApi.as_view(), name="api-rules"),
     path("rules/dry-run/", rules.RuleDryRunApi.as_view(), name="api-rules-dry-run"),
     path("rules/<int:pk>/", rules.RuleDetailApi.as_view(), name="api-rule"),
+    # Outbound webhook subscriptions (tickets/api/webhooks.py).
+    path("webhooks/", webhooks.WebhookListCreateApi.as_view(), name="api-webhooks"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetailApi.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        webhooks.WebhookRotateSecretApi.as_view(),
+        name="api-webhook-rotate-secret",
+    ),
+    path("webhooks/<int:pk>/ping/", webhooks.WebhookPingApi.as_view(), name="api-webhook-ping"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhooks.WebhookDeliveryListApi.as_view(),
+        name="api-webhook-deliveries",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/<uuid:delivery_id>/",
+        webhooks.WebhookDeliveryDetailApi.as_view(),
+        name="api-webhook-delivery",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/<uuid:delivery_id>/redeliver/",
+        webhooks.WebhookRedeliverApi.as_view(),
+        name="api-webhook-redeliver",
+    ),
 ]

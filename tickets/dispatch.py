@@ -26,6 +26,13 @@ SOLVED_REPLY_CLAIM = "ticket.solved_reply_claim"
 # An operator is typing a reply on a ticket (from the workspace socket, throttled).
 # Payload: ticket_id, user (the operator). Channels with a typing indicator show it.
 AGENT_TYPING = "agent.typing"
+# Emitted by other apps for subscribers such as outbound webhooks (tickets emits none):
+# an SLA warning or breach was handled (sla.services.notify). Payload: ticket, metric,
+# due_at (ISO string or None), level.
+SLA_WARNING = "sla.warning"
+SLA_BREACHED = "sla.breached"
+# A survey answer was stored or changed (metrics.services.surveys). Payload: survey, response.
+SURVEY_ANSWERED = "survey.answered"
 
 
 def subscribe(event: str, fn: Subscriber) -> None:

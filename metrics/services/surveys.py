@@ -27,6 +27,7 @@ from django.utils.translation import override
 
 from helpdesk.exceptions import ApplicationError
 from metrics.models import SCALES, MetricsSettings, Survey, SurveyKind, SurveyResponse
+from tickets import dispatch
 from tickets.models import AuthorKind, ChannelKind, Message, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ def survey_answer(
             survey.save(update_fields=["answered_at"])
             if source != "link":
                 transaction.on_commit(lambda: _send_next_after_answer(survey.ticket_id))
+        dispatch.emit(dispatch.SURVEY_ANSWERED, survey=survey, response=response)
     return response
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from helpdesk.realtime import publish_on_commit
 from sla.models import EscalationAction, EscalationStep, SlaEvent, SlaEventKind, StuckStatusRule
 from sla.services.sweep import ACTOR, MANAGERS_GROUP
+from tickets import dispatch
 from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, AuthorKind, Tag, Ticket
 from tickets.services import (
     ticket_assign,
@@ -38,6 +39,12 @@ SUBJECTS = {
     SlaEventKind.BREACHED: "[SLA] #{id}: {metric} target breached",
     SlaEventKind.ESCALATED: "[SLA] #{id}: {metric} escalated (level {level})",
     SlaEventKind.STUCK: "[SLA] #{id}: stuck in {status}",
+}
+
+# Handled events other apps hear of (outbound webhooks), once each, with the event's claim.
+_DISPATCHED = {
+    SlaEventKind.WARNING: dispatch.SLA_WARNING,
+    SlaEventKind.BREACHED: dispatch.SLA_BREACHED,
 }
 
 
@@ -145,6 +152,14 @@ def sla_notify(*, event_ids: list[int]) -> int:
             ticket_event_record(
                 ticket=ticket, kind=f"sla_{event.kind}", actor_label=ACTOR, data=data
             )
+            if event.kind in _DISPATCHED:
+                dispatch.emit(
+                    _DISPATCHED[event.kind],
+                    ticket=ticket,
+                    metric=event.metric,
+                    due_at=event.data.get("due_at"),
+                    level=event.level,
+                )
             if event.kind != SlaEventKind.ESCALATED:
                 if event.kind == SlaEventKind.STUCK:
                     _stuck(event, ticket)

@@ -9,3 +9,8 @@ class IntegrationsConfig(AppConfig):
     label = "integrations"
     verbose_name = _("Integrations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tickets.integrations import receivers
+
+        receivers.connect()
