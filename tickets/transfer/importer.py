@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from tickets.demo.writer import Writer
 from tickets.models import (
     PRIORITY_RANK,
     Channel,
@@ -215,47 +216,57 @@ def _customers(records: list[TicketRecord], resolver: Resolver) -> tuple[list[in
     return ids, new
 
 
+def _ts(value):
+    """Timestamps go to the row writer as epoch seconds (it converts per database)."""
+    return value.timestamp() if value is not None else None
+
+
 def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
+    """Insert the batch's rows: COPY on PostgreSQL, executemany on SQLite (the demo
+    seeder's writer), ids reserved from the sequences first."""
     from metrics.models import Survey, SurveyKind, SurveyResponse, TicketFact
 
-    now = timezone.now()
+    writer = Writer()
+    now = _ts(timezone.now())
     frt_clock = _FrtClock()
     customer_ids, new_customers = _customers(records, resolver)
-    tickets = []
-    for record, customer_id in zip(records, customer_ids, strict=True):
+    ticket_ids = writer.reserve_ids(Ticket, len(records))
+    tickets, messages, links, events, sessions, surveys, facts = [], [], [], [], [], [], []
+    through = Ticket.tags.through
+    for record, pk, customer_id in zip(records, ticket_ids, customer_ids, strict=True):
         last_public = next(
             (m for m in reversed(record.messages) if not m.internal and m.text), None
         )
         solved = record.solved_at
+        first_in = record.first_customer_message_at
+        first_response = record.first_response_at
+        team_id = resolver.team(record.team)
+        assignee_id = resolver.agent(record.assignee)
         tickets.append(
-            Ticket(
-                external_id=record.external_id,
-                subject=record.subject,
-                customer_id=customer_id,
-                channel_id=record.channel_id,
-                status=record.status,
-                priority=record.priority,
-                priority_rank=PRIORITY_RANK[record.priority],
-                team_id=resolver.team(record.team),
-                assignee_id=resolver.agent(record.assignee),
-                created_at=record.created_at,
-                updated_at=record.last_activity_at,
-                first_customer_message_at=record.first_customer_message_at,
-                last_customer_message_at=record.last_customer_message_at,
-                first_response_at=record.first_response_at,
-                last_agent_message_at=record.last_agent_message_at,
-                solved_at=solved,
-                closed_at=solved if record.status == "closed" else None,
-                reopen_count=record.reopen_count,
-                agent_reply_count=record.agent_reply_count,
-                last_message_preview=preview(last_public.text if last_public else record.subject),
+            (
+                pk,
+                record.external_id,
+                record.subject,
+                customer_id,
+                record.channel_id,
+                record.status,
+                record.priority,
+                PRIORITY_RANK[record.priority],
+                team_id,
+                assignee_id,
+                _ts(record.created_at),
+                _ts(record.last_activity_at),
+                _ts(first_in),
+                _ts(record.last_customer_message_at),
+                _ts(first_response),
+                _ts(record.last_agent_message_at),
+                _ts(solved),
+                _ts(solved) if record.status == "closed" else None,
+                record.reopen_count,
+                record.agent_reply_count,
+                preview(last_public.text if last_public else record.subject),
             )
         )
-    Ticket.objects.bulk_create(tickets, batch_size=BATCH)
-
-    messages, links, events, sessions, surveys, scores, facts = [], [], [], [], [], [], []
-    through = Ticket.tags.through
-    for record, ticket in zip(records, tickets, strict=True):
         for m in record.messages:
             if m.internal:
                 status = DeliveryStatus.NOT_SENT
@@ -263,106 +274,162 @@ def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
                 status = DeliveryStatus.SENT
             else:
                 status = DeliveryStatus.RECEIVED
+            sent = _ts(m.sent_at)
             messages.append(
-                Message(
-                    ticket_id=ticket.pk,
-                    channel_id=ticket.channel_id,
-                    direction=m.direction,
-                    author_kind=m.author,
-                    author_id=resolver.agent(m.agent),
-                    is_internal=m.internal,
-                    text=m.text,
-                    delivery_status=status,
-                    sent_at=m.sent_at,
-                    created_at=m.sent_at,
+                (
+                    pk,
+                    record.channel_id,
+                    m.direction,
+                    m.author,
+                    resolver.agent(m.agent),
+                    m.internal,
+                    m.text,
+                    str(status),
+                    sent,
+                    sent,
                 )
             )
         tag_ids = resolver.tag_ids(record.tags)
-        for tag_id in tag_ids:
-            links.append(through(ticket_id=ticket.pk, tag_id=tag_id))
+        links.extend((pk, tag_id) for tag_id in tag_ids)
         events.append(
-            TicketEvent(
-                ticket_id=ticket.pk,
-                kind="imported",
-                actor_label="import",
-                data={"external_id": record.external_id, "line": record.line},
-                created_at=now,
+            (
+                pk,
+                "imported",
+                "import",
+                {"external_id": record.external_id, "line": record.line},
+                now,
             )
         )
         if record.handle_seconds:
-            agent_id = ticket.assignee_id or next(
+            agent_id = assignee_id or next(
                 resolver.agent(m.agent) for m in reversed(record.messages) if m.agent
             )
             ended = record.solved_at or record.last_agent_message_at or record.last_activity_at
             digest = hashlib.sha1(record.external_id.encode()).hexdigest()  # noqa: S324
             sessions.append(
-                WorkSession(
-                    agent_id=agent_id,
-                    ticket_id=ticket.pk,
-                    client_id=f"import:{digest}",
-                    started_at=ended - timedelta(seconds=record.handle_seconds),
-                    ended_at=ended,
-                    seconds=record.handle_seconds,
-                    end_reason="import",
+                (
+                    agent_id,
+                    pk,
+                    f"import:{digest}",
+                    _ts(ended - timedelta(seconds=record.handle_seconds)),
+                    _ts(ended),
+                    record.handle_seconds,
+                    "import",
                 )
             )
         if record.csat is not None:
             answered = record.solved_at or record.last_activity_at
-            surveys.append(
-                Survey(
-                    kind=SurveyKind.CSAT,
-                    ticket_id=ticket.pk,
-                    customer_id=ticket.customer_id,
-                    channel_id=ticket.channel_id,
-                    agent_id=ticket.assignee_id,
-                    sent_at=answered,
-                    expires_at=answered + timedelta(days=7),
-                    answered_at=answered,
-                )
-            )
-            scores.append(record.csat)
-        if record.solved_at or ticket.first_response_at:
+            surveys.append((pk, customer_id, record.channel_id, assignee_id, answered, record.csat))
+        if solved or first_response:
             frt = None
-            if ticket.first_response_at and ticket.first_customer_message_at:
+            if first_response and first_in:
                 frt = frt_clock.seconds(
-                    ticket, tag_ids, ticket.first_customer_message_at, ticket.first_response_at
+                    record.priority, record.channel_id, team_id, tag_ids, first_in, first_response
                 )
-            solved = record.solved_at
             facts.append(
-                TicketFact(
-                    ticket_id=ticket.pk,
-                    first_solved_at=solved,
-                    last_solved_at=solved,
-                    resolution_seconds=(solved - ticket.created_at).total_seconds()
-                    if solved
-                    else None,
-                    frt_business_seconds=frt,
+                (
+                    pk,
+                    _ts(solved),
+                    _ts(solved),
+                    (solved - record.created_at).total_seconds() if solved else None,
+                    frt,
                 )
             )
-    Message.objects.bulk_create(messages, batch_size=BATCH)
-    through.objects.bulk_create(links, batch_size=BATCH)
-    TicketEvent.objects.bulk_create(events, batch_size=BATCH)
-    WorkSession.objects.bulk_create(sessions, batch_size=BATCH)
-    Survey.objects.bulk_create(surveys, batch_size=BATCH)
-    SurveyResponse.objects.bulk_create(
-        [
-            SurveyResponse(
-                survey_id=s.pk,
-                kind=s.kind,
-                score=score,
-                ticket_id=s.ticket_id,
-                customer_id=s.customer_id,
-                channel_id=s.channel_id,
-                agent_id=s.agent_id,
-                source="import",
-                created_at=s.answered_at,
-            )
-            for s, score in zip(surveys, scores, strict=True)
-        ],
-        batch_size=BATCH,
+    writer.insert(Ticket, TICKET_COLUMNS, tickets)
+    writer.insert(Message, MESSAGE_COLUMNS, messages)
+    writer.insert(through, ["ticket_id", "tag_id"], links)
+    writer.insert(TicketEvent, ["ticket_id", "kind", "actor_label", "data", "created_at"], events)
+    writer.insert(
+        WorkSession,
+        ["agent_id", "ticket_id", "client_id", "started_at", "ended_at", "seconds", "end_reason"],
+        sessions,
     )
-    TicketFact.objects.bulk_create(facts, batch_size=BATCH)
+    survey_ids = writer.reserve_ids(Survey, len(surveys))
+    writer.insert(
+        Survey,
+        [
+            "id",
+            "kind",
+            "ticket_id",
+            "customer_id",
+            "channel_id",
+            "agent_id",
+            "sent_at",
+            "expires_at",
+            "answered_at",
+        ],
+        [
+            (sid, SurveyKind.CSAT.value, t, c, ch, a, _ts(at), _ts(at + timedelta(days=7)), _ts(at))
+            for sid, (t, c, ch, a, at, _score) in zip(survey_ids, surveys, strict=True)
+        ],
+    )
+    writer.insert(
+        SurveyResponse,
+        [
+            "survey_id",
+            "kind",
+            "score",
+            "ticket_id",
+            "customer_id",
+            "channel_id",
+            "agent_id",
+            "source",
+            "created_at",
+        ],
+        [
+            (sid, SurveyKind.CSAT.value, score, t, c, ch, a, "import", _ts(at))
+            for sid, (t, c, ch, a, at, score) in zip(survey_ids, surveys, strict=True)
+        ],
+    )
+    writer.insert(
+        TicketFact,
+        [
+            "ticket_id",
+            "first_solved_at",
+            "last_solved_at",
+            "resolution_seconds",
+            "frt_business_seconds",
+        ],
+        facts,
+    )
     return _Written(records=records, messages=len(messages), new_customers=new_customers)
+
+
+TICKET_COLUMNS = [
+    "id",
+    "external_id",
+    "subject",
+    "customer_id",
+    "channel_id",
+    "status",
+    "priority",
+    "priority_rank",
+    "team_id",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+    "first_customer_message_at",
+    "last_customer_message_at",
+    "first_response_at",
+    "last_agent_message_at",
+    "solved_at",
+    "closed_at",
+    "reopen_count",
+    "agent_reply_count",
+    "last_message_preview",
+]
+MESSAGE_COLUMNS = [
+    "ticket_id",
+    "channel_id",
+    "direction",
+    "author_kind",
+    "author_id",
+    "is_internal",
+    "text",
+    "delivery_status",
+    "sent_at",
+    "created_at",
+]
 
 
 class _FrtClock:
@@ -377,16 +444,16 @@ class _FrtClock:
         self.calendars: dict[int, object] = {}
         self.kinds = dict(Channel.objects.values_list("pk", "kind"))
 
-    def seconds(self, ticket: Ticket, tag_ids: list[int], start, end) -> float:
+    def seconds(self, priority, channel_id, team_id, tag_ids, start, end) -> float:
         if not any(p.business_hours and p.calendar_id for p in self.policies):
             return (end - start).total_seconds()
         from sla.business_time import seconds_between
         from sla.selectors import TicketFacts, sla_calendar_load, sla_policy_match
 
         facts = TicketFacts(
-            priority=ticket.priority,
-            channel_kind=self.kinds[ticket.channel_id],
-            team_id=ticket.team_id,
+            priority=priority,
+            channel_kind=self.kinds[channel_id],
+            team_id=team_id,
             tag_ids=frozenset(tag_ids),
         )
         policy = sla_policy_match(facts=facts, policies=self.policies)
