@@ -41,6 +41,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
             ("channels_in", ("view", "add", "change", "delete")),
             ("sla", ("view", "add", "change", "delete")),
             ("metrics", ("view", "add", "change", "delete")),
+            ("automation", ("view", "add", "change", "delete")),
+            ("integrations", ("view", "add", "change", "delete")),
+            ("audit", ("view",)),
             ("authtoken", ("view", "add", "delete")),
             ("auth", ("view", "add", "change"))],
 }  # fmt: skip

@@ -23,6 +23,12 @@ from tickets.models import Attachment, CannedResponse
 ROLES = ("anonymous", "operator", "manager", "admin")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made by the dozen here; a slow hasher would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     users: dict
