@@ -7,8 +7,10 @@ wrk from a separate process, every request a distinct pre-signed message:
     REDIS_URL=redis://127.0.0.1:6379/8 \\
         .venv/bin/python bench/intake_ack.py --duration 30 --connections 32 --runs 3
 
-Prints requests/s, p50 and p99 latency and errors for /webhooks/generic/<id>/ and for
-/livez, with medians over the runs. The queued processing tasks are purged afterwards
+Prints requests/s, p50 and p99 latency and errors for /webhooks/generic/<id>/ (HMAC-signed),
+/webhooks/telegram/<id>/ (secret-token header, Bot API updates) and /livez, with medians over
+the runs; `--json PATH` also writes them as figures for bench/run.py. The queued processing
+tasks are purged afterwards
 (this measures the acknowledgement only; no worker is needed).
 """
 
@@ -47,13 +49,14 @@ request = function()
   i = i %% n + 1
   return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/json",
-    ["X-Helpdesk-Signature"] = sigs[i],
+    ["%(header)s"] = sigs[i],
   }, bodies[i])
 end
 """
 
 
-def prepare(count: int, tmp: Path) -> tuple[str, Path]:
+def prepare(count: int, tmp: Path) -> dict[str, tuple[str, Path]]:
+    """Channels and wrk scripts: {"generic": (path, script), "telegram": (path, script)}."""
     import django
 
     django.setup()
@@ -63,24 +66,48 @@ def prepare(count: int, tmp: Path) -> tuple[str, Path]:
     from channels_in.adapters.base import hmac_hex
     from channels_in.services import channel_create
 
-    channel = channel_create(kind="generic", name=f"bench {time.time_ns()}")
     stamp = time.time_ns()
-    data = tmp / "bodies.txt"
-    with data.open("w") as out:
-        for n in range(count):
-            body = json.dumps(
-                {
-                    "external_user_id": f"bench-{n % 5000}",
-                    "name": "Bench Customer",
-                    "external_message_id": f"{stamp}-{n}",
-                    "text": "Where is my order? It should have arrived yesterday.",
-                }
-            )
-            out.write(f"sha256={hmac_hex(channel.secret, body.encode())} {body}\n")
-    script = tmp / "intake.lua"
-    path = f"/webhooks/generic/{channel.pk}/"
-    script.write_text(LUA % {"file": data, "path": path})
-    return path, script
+    generic = channel_create(kind="generic", name=f"bench {stamp}")
+    telegram = channel_create(kind="telegram", name=f"bench telegram {stamp}")
+    scripts = {}
+    for kind, channel, header in (
+        ("generic", generic, "X-Helpdesk-Signature"),
+        ("telegram", telegram, "X-Telegram-Bot-Api-Secret-Token"),
+    ):
+        data = tmp / f"{kind}.txt"
+        with data.open("w") as out:
+            for n in range(count):
+                if kind == "generic":
+                    body = json.dumps(
+                        {
+                            "external_user_id": f"bench-{n % 5000}",
+                            "name": "Bench Customer",
+                            "external_message_id": f"{stamp}-{n}",
+                            "text": "Where is my order? It should have arrived yesterday.",
+                        }
+                    )
+                    sig = f"sha256={hmac_hex(channel.secret, body.encode())}"
+                else:  # Telegram signs with a constant secret token header
+                    user = 700_000_000 + n % 5000
+                    body = json.dumps(
+                        {
+                            "update_id": stamp % 10**12 + n,
+                            "message": {
+                                "message_id": n + 1,
+                                "date": int(time.time()),
+                                "chat": {"id": user, "type": "private"},
+                                "from": {"id": user, "is_bot": False, "first_name": "Bench"},
+                                "text": "Where is my order? It should have arrived yesterday.",
+                            },
+                        }
+                    )
+                    sig = channel.secret
+                out.write(f"{sig} {body}\n")
+        script = tmp / f"{kind}.lua"
+        path = f"/webhooks/{kind}/{channel.pk}/"
+        script.write_text(LUA % {"file": data, "path": path, "header": header})
+        scripts[kind] = (path, script)
+    return scripts
 
 
 def wrk(url: str, *, duration: int, connections: int, script: Path | None) -> dict:
@@ -112,6 +139,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument(
         "--server",
         choices=["gunicorn", "uvicorn"],
@@ -126,7 +154,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     # Enough distinct messages that none repeats within a run.
-    path, script = prepare(args.duration * 4000, tmp)
+    scripts = prepare(args.duration * 4000, tmp)
     env = {
         **os.environ,
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "k" * 50),
@@ -152,13 +180,18 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        results = {"intake": [], "noop": []}
+        results = {"intake": [], "telegram": [], "noop": []}
         for _ in range(args.runs):
-            results["intake"].append(
-                wrk(
-                    base + path, duration=args.duration, connections=args.connections, script=script
+            for name, kind in (("intake", "generic"), ("telegram", "telegram")):
+                path, script = scripts[kind]
+                results[name].append(
+                    wrk(
+                        base + path,
+                        duration=args.duration,
+                        connections=args.connections,
+                        script=script,
+                    )
                 )
-            )
             results["noop"].append(
                 wrk(
                     base + "/livez",
@@ -181,11 +214,66 @@ def main() -> None:
     print(f"{args.server} {args.workers} workers, wrk -t2 -c{args.connections} -d{args.duration}s, "
           f"median of {args.runs} runs, {os.cpu_count()} cores")  # fmt: skip
     print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for name, label in (("intake", "POST /webhooks/generic/<id>/"), ("noop", "GET /livez")):
+    for name, label in (
+        ("intake", "POST /webhooks/generic/<id>/"),
+        ("telegram", "POST /webhooks/telegram/<id>/"),
+        ("noop", "GET /livez"),
+    ):
         errors = sum(r["errors"] for r in results[name])
         print(f"{label:<34}{med(name, 'rps'):>10.0f}{med(name, 'p50'):>10.2f}"
               f"{med(name, 'p99'):>10.2f}{errors:>10}")  # fmt: skip
-    print(f"intake / no-op ratio: {med('intake', 'rps') / med('noop', 'rps'):.2f}")
+    ratio = med("intake", "rps") / med("noop", "rps")
+    print(f"intake / no-op ratio: {ratio:.2f}")
+    from bench.common import figure, write_json
+
+    def errors(name: str) -> int:
+        return sum(r["errors"] for r in results[name])
+
+    write_json(
+        args.json,
+        [
+            figure(
+                f"intake acknowledgement, signed webhook ({args.server})",
+                unit="req/s",
+                runs=[r["rps"] for r in results["intake"]],
+                target=">= 1000 req/s" if args.server == "gunicorn" else "",
+                p99=med("intake", "p99"),
+                p50_ms=med("intake", "p50"),
+                errors=errors("intake"),
+                ratio_to_noop=round(ratio, 2),
+            ),
+            figure(
+                f"intake acknowledgement p99 latency ({args.server})",
+                unit="ms",
+                runs=[r["p99"] for r in results["intake"]],
+                target="< 50 ms" if args.server == "gunicorn" else "",
+            ),
+            figure(
+                f"intake acknowledgement, Telegram webhook ({args.server})",
+                unit="req/s",
+                runs=[r["rps"] for r in results["telegram"]],
+                target=">= 1000 req/s" if args.server == "gunicorn" else "",
+                p99=med("telegram", "p99"),
+                p50_ms=med("telegram", "p50"),
+                errors=errors("telegram"),
+                ratio_to_noop=round(med("telegram", "rps") / med("noop", "rps"), 2),
+            ),
+            figure(
+                f"intake acknowledgement p99 latency, Telegram ({args.server})",
+                unit="ms",
+                runs=[r["p99"] for r in results["telegram"]],
+                target="< 50 ms" if args.server == "gunicorn" else "",
+            ),
+            figure(
+                f"no-op endpoint /livez, same server ({args.server})",
+                unit="req/s",
+                runs=[r["rps"] for r in results["noop"]],
+                p99=med("noop", "p99"),
+                p50_ms=med("noop", "p50"),
+                errors=errors("noop"),
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":
