@@ -135,6 +135,29 @@ class Lookups:
         return list(self.teams.items())
 
 
+# The engine's messages name JSON keys ("'pattern' is not ..."): say what the page shows.
+KEY_NAMES: dict[str, Any] = {
+    "pattern": gettext_lazy("The pattern"),
+    "hours": gettext_lazy("The number of hours"),
+    "to": gettext_lazy("Who to notify"),
+    "priority": gettext_lazy("The priority"),
+    "status": gettext_lazy("The status"),
+    "strategy": gettext_lazy("The strategy"),
+    "text": gettext_lazy("The text"),
+    "tag": gettext_lazy("The tag"),
+    "team": gettext_lazy("The team"),
+}
+_KEY = re.compile(r"^'(\w+)'")
+
+
+def engine_message(message: str) -> str:
+    match = _KEY.match(message)
+    if match is None:
+        return message
+    name = KEY_NAMES.get(match.group(1), gettext_lazy("The value"))
+    return f"{name}{message[match.end() :]}"
+
+
 def _split_words(values: list[str]) -> list[str]:
     return [w.strip() for v in values for w in v.split(",") if w.strip()]
 
@@ -280,7 +303,7 @@ def _parse_condition(data, n: int, lookups: Lookups) -> tuple[Row, dict | None]:
         try:  # the engine's own check, with its reason
             VALIDATORS[row.type]({k: v for k, v in item.items() if k not in ("type", "not")})
         except ValueError as exc:
-            row.errors.append(str(exc))
+            row.errors.append(engine_message(str(exc)))
     return row, (None if row.errors else item)
 
 
@@ -338,7 +361,7 @@ def _parse_action(data, n: int, lookups: Lookups) -> tuple[Row, dict | None]:
         try:
             ACTIONS[kind].validate({k: v for k, v in item.items() if k != "type"})
         except ValueError as exc:
-            row.errors.append(str(exc))
+            row.errors.append(engine_message(str(exc)))
     return row, (None if row.errors else item)
 
 

@@ -122,3 +122,43 @@ def test_admin_builds_dry_runs_and_saves_a_rule(live_server, page, screenshot):
     ticket = Ticket.objects.get(channel=telegram)
     assert "Return" in {t.name for t in ticket.tags.all()}
     assert ticket.priority == "high" and ticket.team.name == "Billing"
+
+
+def test_admin_reorders_by_dragging_and_sees_row_errors(live_server, page, screenshot):
+    UserFactory(username="ada", role="admin")
+    Rule.objects.update(trigger="ticket_created")  # the default rules out of the way
+    first, second, third = (
+        Rule.objects.create(name=name, position=10 * i, actions=[{"type": "add_tag", "tag": name}])
+        for i, name in enumerate(["first", "second", "third"], start=1)
+    )
+    _login(page, live_server, "ada")
+    page.goto(f"{live_server.url}/settings/rules/")
+    page.locator(f"#rule-{third.pk} .drag-handle").hover()
+    page.mouse.down()
+    page.locator(f"#rule-{first.pk} .rule-summary").hover()
+    page.locator(f"#rule-{first.pk} .rule-name").hover()
+    page.mouse.up()
+    page.wait_for_function(
+        "document.querySelector('.rule-list[data-trigger=message_received] .rule-item')"
+        f".id === 'rule-{third.pk}'"
+    )
+    page.wait_for_load_state("load")
+    order = list(Rule.objects.filter(trigger="message_received").values_list("name", flat=True))
+    assert order == ["third", "first", "second"]
+
+    # the switch turns a rule off without JavaScript help
+    page.locator(f"#rule-{second.pk} button[role=switch]").click()
+    page.wait_for_url(f"**#rule-{second.pk}")
+    assert page.locator(f"#rule-{second.pk}").get_attribute("class").endswith("is-disabled")
+    screenshot("rules-settings-reordered")
+
+    page.goto(f"{live_server.url}/settings/rules/{first.pk}/")
+    row = page.locator("#condition-rows .rule-row").nth(0)
+    row.locator("[data-row-type]").select_option("text_regex")
+    row.locator("input[name$='-value']").fill("order (\\d+")
+    page.click("#rule-save")
+    error = page.locator("#condition-rows .rule-row.has-error .rule-error")
+    assert "not a valid regular expression" in error.inner_text()
+    screenshot("rules-settings-row-error")
+    assert Rule.objects.get(pk=first.pk).conditions == []
+    assert not page.js_errors

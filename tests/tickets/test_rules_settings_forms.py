@@ -146,7 +146,7 @@ def _errors(data):
     ("kind", "op", "value", "message"),
     [
         ("text_contains", "contains", " , ", "at least one word"),
-        ("text_regex", "matches", "(unclosed", "not a valid regular expression"),
+        ("text_regex", "matches", "(unclosed", "The pattern is not a valid regular expression"),
         ("channel_kind", "is", "pigeon", "Unknown value: pigeon"),
         ("priority", "is", None, "Choose at least one value"),
         ("status_unchanged_for", "at_least", "soon", "number of hours"),
@@ -167,12 +167,15 @@ def test_a_bad_condition_row_says_what_is_wrong(kind, op, value, message):
     ("fields", "message"),
     [
         ({"a-5-type": "add_tag", "a-5-tag": "  "}, "tag's name"),
-        ({"a-5-type": "set_priority", "a-5-priority": "sky"}, "must be one of"),
+        ({"a-5-type": "set_priority", "a-5-priority": "sky"}, "The priority must be one of"),
         ({"a-5-type": "set_team", "a-5-team": "99"}, "Choose a team"),
         ({"a-5-type": "assign", "a-5-assign": "agent:nobody"}, "agent or a strategy"),
         ({"a-5-type": "auto_reply", "a-5-text": ""}, "Write the reply"),
         ({"a-5-type": "set_status", "a-5-status": "gone"}, "must be one of"),
-        ({"a-5-type": "notify", "a-5-text": "hi", "a-5-to": "everyone"}, "'to' must be"),
+        (
+            {"a-5-type": "notify", "a-5-text": "hi", "a-5-to": "everyone"},
+            "Who to notify must be team, assignee or queue",
+        ),
     ],
 )
 def test_a_bad_action_row_says_what_is_wrong(fields, message):
