@@ -132,9 +132,29 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = EMBEDDED
 CELERY_TASK_EAGER_PROPAGATES = False
+# Reliability (docs/operations.md, tests/faults/): a task is acknowledged only after it ran,
+# so a worker killed mid-task leaves it on the broker; a pool child lost mid-task puts it
+# back at once; a task the worker never acknowledged (the whole worker killed) comes back
+# after the visibility timeout. The journal's requeue sweep also re-sends rows left
+# `received`, and the intake services are idempotent, so a redelivery is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+# A web process must not hang on a broker that is away: the webhook is already journaled and
+# the requeue sweep enqueues it later, so publish gives up quickly.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+# A worker waits for the broker however long it is away instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
@@ -285,6 +305,26 @@ SPECTACULAR_SETTINGS = {
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Largest webhook body accepted, in bytes (email with attachments needs room).
 WEBHOOK_MAX_BODY = int(os.environ.get("WEBHOOK_MAX_BODY", str(25 * 1024 * 1024)))
+# Per channel kind (bytes), checked from Content-Length and again while reading; a larger
+# body is answered 413 before it is verified or parsed. WEBHOOK_MAX_BODY_<KIND> overrides.
+WEBHOOK_MAX_BODY_BY_KIND = {
+    kind: min(int(os.environ.get(f"WEBHOOK_MAX_BODY_{kind.upper()}", str(size))), WEBHOOK_MAX_BODY)
+    for kind, size in {
+        "telegram": 1024 * 1024,
+        "whatsapp": 2 * 1024 * 1024,
+        "generic": 10 * 1024 * 1024,
+        "email": WEBHOOK_MAX_BODY,
+    }.items()
+}
+# Mail bombs: limits on one inbound email. Past them the mail is still stored, with a note
+# of what was dropped.
+EMAIL_MAX_DEPTH = int(os.environ.get("EMAIL_MAX_DEPTH", "12"))
+EMAIL_MAX_PARTS = int(os.environ.get("EMAIL_MAX_PARTS", "500"))
+EMAIL_MAX_ATTACHMENTS = int(os.environ.get("EMAIL_MAX_ATTACHMENTS", "300"))
+EMAIL_MAX_DECODED = int(os.environ.get("EMAIL_MAX_DECODED", str(40 * 1024 * 1024)))
+# GET /metrics (Prometheus): `Authorization: Bearer <token>`; without a token set, only
+# loopback and private addresses may scrape (docs/operations.md).
+METRICS_TOKEN = os.environ.get("HELPDESK_METRICS_TOKEN", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY
 # True when a proxy we control (deploy/nginx.conf) sets X-Real-IP; never trust it otherwise.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)

@@ -10,13 +10,13 @@ from email import message_from_bytes, policy
 from email.message import Message
 
 from channels_in.adapters.email import mime
+from channels_in.adapters.email.limits import Budget, cut_parts
 from channels_in.adapters.email.loops import loop_reason
 from channels_in.adapters.email.quotes import strip_quoted
 from tickets.inbound import AttachmentRef, InboundMessage, SenderIdentity
 from tickets.sanitize import html_to_text, sanitize_html
 
 MAX_TEXT = 200_000
-MAX_DEPTH = 12
 TICKET_REF = re.compile(r"\[#(\d{1,12})\]")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
@@ -27,6 +27,11 @@ class Body:
     html: list[str] = field(default_factory=list)
     attachments: list[AttachmentRef] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
+    budget: Budget = field(default_factory=Budget.from_settings)
+
+    def sub(self) -> Body:
+        """A body for one alternative or forwarded mail, sharing this mail's budget."""
+        return Body(budget=self.budget)
 
 
 @dataclass(frozen=True)
@@ -76,15 +81,29 @@ def _repair_headers(raw: bytes) -> bytes:
     return b"\n".join(kept + lines[end:])
 
 
+def _load_within(raw: bytes, budget: Budget) -> Message:
+    """Parse at most the budget's parts; a structure too deep for the parser keeps only
+    its headers (the raw mail stays in the journal)."""
+    try:
+        return load(cut_parts(raw, budget))
+    except RecursionError:
+        budget.unreadable = True
+        head, _sep, _rest = raw.partition(b"\r\n\r\n" if b"\r\n\r\n" in raw[:65536] else b"\n\n")
+        msg = load(head + b"\r\n\r\n")
+        del msg["Content-Type"]
+        return msg
+
+
 def parse_mail(raw: bytes, *, now: datetime) -> ParsedMail:
-    msg = load(raw)
+    budget = Budget.from_settings()
+    msg = _load_within(raw, budget)
     subject = mime.header(msg, "Subject", _charset_hint(msg))[:255]
     name, email = mime.address(msg, "From")
     if not email:  # a broken From: the mailbox replies would go to is the next best
         name, email = mime.address(msg, "Reply-To")
         if not email:
             name, email = mime.address(msg, "Sender")
-    body = Body()
+    body = Body(budget=budget)
     _walk(msg, body, 0)
     html = "\n".join(body.html)
     text = "\n\n".join(t.strip() for t in body.plain if t.strip())
@@ -93,6 +112,9 @@ def parse_mail(raw: bytes, *, now: datetime) -> ParsedMail:
     text = strip_quoted(text)
     if body.forwarded:
         text = "\n\n".join([text, *body.forwarded]).strip()
+    note = budget.note()
+    if note:
+        text = "\n\n".join([text[: MAX_TEXT - len(note) - 2], note]).strip()
     in_reply_to = mime.message_id(msg, "In-Reply-To")
     refs = mime.message_ids(mime.header(msg, "References"))
     thread_refs = tuple(dict.fromkeys([*([in_reply_to] if in_reply_to else []), *refs]))
@@ -142,7 +164,8 @@ def _subparts(part: Message) -> list[Message]:
 
 
 def _walk(part: Message, body: Body, depth: int) -> None:
-    if depth > MAX_DEPTH:
+    if depth > body.budget.max_depth:
+        body.budget.too_deep += 1
         return
     ctype = part.get_content_type()
     if ctype in ("message/rfc822", "message/global"):
@@ -161,7 +184,7 @@ def _walk(part: Message, body: Body, depth: int) -> None:
             return
         alternatives = []
         for sub in subparts:
-            alternative = Body()
+            alternative = body.sub()
             _walk(sub, alternative, depth + 1)
             alternatives.append(alternative)
         plain = next((a for a in alternatives if any(t.strip() for t in a.plain)), None)
@@ -178,6 +201,8 @@ def _walk(part: Message, body: Body, depth: int) -> None:
 
 
 def _leaf(part: Message, body: Body) -> None:
+    if not body.budget.take_part():
+        return
     ctype = part.get_content_type()
     try:
         disposition = part.get_content_disposition()
@@ -186,6 +211,8 @@ def _leaf(part: Message, body: Body) -> None:
     filename = _filename(part)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
         text = _text(part)
+        if not body.budget.take_text(len(text)):
+            return
         if ctype == "text/plain":
             body.plain.append(text)
         else:
@@ -194,9 +221,12 @@ def _leaf(part: Message, body: Body) -> None:
     content = _payload(part)
     if not content and not filename and ctype.startswith("multipart/"):
         return
+    filename = filename or _fallback_name(ctype, len(body.attachments) + 1, part)
+    if not body.budget.take_attachment(name=filename, size=len(content)):
+        return
     body.attachments.append(
         AttachmentRef(
-            filename=filename or _fallback_name(ctype, len(body.attachments) + 1, part),
+            filename=filename,
             content_type=ctype[:120],
             content=content,
             size=len(content),
@@ -216,12 +246,16 @@ def _forwarded(part: Message, body: Body, depth: int) -> None:
         content = str(inner.get_payload()).encode("utf-8", "replace")
     subject = mime.header(inner, "Subject", _charset_hint(inner))
     filename = _filename(part) or (_safe_name(subject)[:80] or "forwarded-message") + ".eml"
-    body.attachments.append(
-        AttachmentRef(
-            filename=filename, content_type="message/rfc822", content=content, size=len(content)
+    if body.budget.take_attachment(name=filename, size=len(content)):
+        body.attachments.append(
+            AttachmentRef(
+                filename=filename,
+                content_type="message/rfc822",
+                content=content,
+                size=len(content),
+            )
         )
-    )
-    nested = Body()
+    nested = body.sub()
     _walk(inner, nested, depth + 1)
     text = "\n\n".join(t.strip() for t in nested.plain if t.strip())
     if not text and nested.html:
