@@ -11,5 +11,9 @@ class ChannelsInConfig(AppConfig):
         from tickets import senders
 
         receivers.connect()
+        from channels_in import monitoring
+        from helpdesk import prometheus
+
+        prometheus.register("inbound", monitoring.collect)
         for kind, adapter in registry.ADAPTERS.items():
             senders.register(kind, adapter.send)

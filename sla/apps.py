@@ -11,3 +11,7 @@ class SlaConfig(AppConfig):
 
         receivers.connect()
         rules_provider.connect()  # business hours for the rules engine
+        from helpdesk import prometheus
+        from sla import monitoring
+
+        prometheus.register("sla", monitoring.collect)

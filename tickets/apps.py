@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from helpdesk import prometheus
+        from tickets import monitoring
+
+        prometheus.register("queue", monitoring.collect)
