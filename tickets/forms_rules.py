@@ -240,10 +240,22 @@ def rule_rows(
     conds = [
         condition_row(i, c, lookups)
         for i, c in enumerate(conditions)
-        if c.get("type") in CONDITION_FIELDS
+        if isinstance(c, dict) and c.get("type") in CONDITION_FIELDS
     ]
-    acts = [action_row(i, a, lookups) for i, a in enumerate(actions) if a.get("type") in ACTIONS]
+    acts = [
+        action_row(i, a, lookups)
+        for i, a in enumerate(actions)
+        if isinstance(a, dict) and a.get("type") in ACTIONS
+    ]
     return conds, acts
+
+
+def rule_unshown(conditions: list, actions: list) -> int:
+    """How many stored items the rows cannot show (unknown types, say from a newer version):
+    saving from this page would drop them, so the page refuses to."""
+    return sum(
+        1 for c in conditions if not isinstance(c, dict) or c.get("type") not in CONDITION_FIELDS
+    ) + sum(1 for a in actions if not isinstance(a, dict) or a.get("type") not in ACTIONS)
 
 
 _ROW_KEY = re.compile(r"^([ca])-(\d{1,4})-type$")

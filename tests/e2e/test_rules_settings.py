@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories.tickets import ChannelFactory, TeamFactory, UserFactory
 from tests.fakes.webhooks import TELEGRAM_SECRET_HEADER
 from tickets.automation.models import Rule
@@ -162,3 +163,45 @@ def test_admin_reorders_by_dragging_and_sees_row_errors(live_server, page, scree
     screenshot("rules-settings-row-error")
     assert Rule.objects.get(pk=first.pk).conditions == []
     assert not page.js_errors
+
+
+def test_without_javascript_a_rule_is_built_with_the_show_fields_button(live_server, browser):
+    UserFactory(username="ada", role="admin")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", "ada")
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_server.url}/settings/rules/new/")
+        assert page.locator("[data-add-row=condition]").is_hidden()
+        page.fill("#id_name", "VIP first")
+        page.locator("select[name='c-0-type']").select_option("customer_tag")
+        page.locator("select[name='a-0-type']").select_option("set_priority")
+        page.click("button[name=refresh]")
+        page.locator("input[name='c-0-value']").fill("vip")
+        page.locator("select[name='a-0-priority']").select_option("urgent")
+        # the next empty rows are there for a second condition and action
+        page.locator("select[name='a-1-type']").select_option("send_menu")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "rules-settings-no-js.png"))
+        page.click("#rule-save")
+        page.wait_for_url(f"{live_server.url}/settings/rules/#rule-*")
+        rule = Rule.objects.get(name="VIP first")
+        assert rule.conditions == [{"type": "customer_tag", "tags": ["vip"]}]
+        assert rule.actions == [
+            {"type": "set_priority", "priority": "urgent"},
+            {"type": "send_menu"},
+        ]
+        # reorder without JavaScript: the arrow buttons
+        page.locator(f"#rule-{rule.pk} button[value=up]").click()
+        page.wait_for_url(f"**#rule-{rule.pk}")
+        rule.refresh_from_db()
+        previous = Rule.objects.filter(trigger=rule.trigger).order_by("position", "id")
+        assert list(previous.values_list("pk", flat=True))[-2] == rule.pk
+    finally:
+        context.close()

@@ -292,3 +292,15 @@ def test_names_and_words_are_escaped(admin_client):
     html = admin_client.get("/settings/rules/").content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x>" not in html and "<b>hi</b>" not in html
+
+
+def test_a_rule_with_items_the_page_cannot_show_is_not_saved_from_it(admin_client, rule):
+    Rule.objects.filter(pk=rule.pk).update(
+        conditions=[*rule.conditions, {"type": "moon_phase", "phase": "full"}]
+    )
+    html = admin_client.get(f"/settings/rules/{rule.pk}/").content.decode()
+    assert 'id="rule-unshown"' in html and "Django admin" in html
+    response = _post_rule(admin_client, url=f"/settings/rules/{rule.pk}/", name="Changed")
+    assert response.status_code == 200
+    rule.refresh_from_db()
+    assert rule.name == "Refunds" and rule.conditions[-1]["type"] == "moon_phase"

@@ -29,6 +29,7 @@ from tickets.forms_rules import (
     RuleEditor,
     blank_action,
     blank_condition,
+    rule_unshown,
 )
 from tickets.models import Priority, Status
 from tickets.selectors_rules import (
@@ -80,6 +81,7 @@ def _editor_page(request, editor: RuleEditor, rule: Rule | None, dry_form, resul
     context = {
         "editor": editor,
         "rule": rule,
+        "unshown": rule_unshown(rule.conditions, rule.actions) if rule else 0,
         "dry_form": dry_form,
         "result": result,
         "lookups": lookups,
@@ -143,6 +145,9 @@ def _edit(request, rule: Rule | None):
         return _editor_page(request, editor, rule, dry_form, result)
 
     dry_form = DryRunForm(lookups=lookups)
+    if rule is not None and rule_unshown(rule.conditions, rule.actions):
+        messages.error(request, _("This rule can only be changed in the Django admin."))
+        return _editor_page(request, editor, rule, dry_form)
     if not editor.is_valid():
         messages.error(request, _("The rule was not saved: see the marked fields."))
         return _editor_page(request, editor, rule, dry_form)
