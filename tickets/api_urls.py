@@ -1,9 +1,20 @@
 from django.urls import path
 
-from tickets.api import canned, customers, directory, messages, rules, tickets, webhooks
+from tickets.api import (
+    canned,
+    crm,
+    customers,
+    directory,
+    messages,
+    rules,
+    tickets,
+    transfer,
+    webhooks,
+)
 
 urlpatterns = [
     path("tickets/", tickets.TicketListApi.as_view(), name="api-tickets"),
+    path("tickets/export.csv", transfer.TicketCsvExportApi.as_view(), name="api-tickets-csv"),
     path("tickets/<int:pk>/", tickets.TicketDetailApi.as_view(), name="api-ticket"),
     path("tickets/<int:pk>/merge/", tickets.TicketMergeApi.as_view(), name="api-ticket-merge"),
     path(
@@ -19,6 +30,18 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", messages.TicketReplyApi.as_view(), name="api-ticket-reply"),
     path("tickets/<int:pk>/notes/", messages.TicketNoteApi.as_view(), name="api-ticket-note"),
     path("customers/", customers.CustomerListApi.as_view(), name="api-customers"),
+    # CRM sync and personal-data requests (tickets/api/crm.py).
+    path("customers/upsert/", crm.CustomerUpsertApi.as_view(), name="api-customers-upsert"),
+    path(
+        "customers/<int:pk>/export/",
+        crm.CustomerDataExportApi.as_view(),
+        name="api-customer-export",
+    ),
+    path("customers/<int:pk>/erase/", crm.CustomerEraseApi.as_view(), name="api-customer-erase"),
+    # Import and export of ticket history (tickets/api/transfer.py).
+    path("import/", transfer.ImportApi.as_view(), name="api-import"),
+    path("import/<str:job_id>/", transfer.ImportJobApi.as_view(), name="api-import-job"),
+    path("export/tickets.jsonl", transfer.TicketExportApi.as_view(), name="api-export-tickets"),
     path("customers/<int:pk>/", customers.CustomerDetailApi.as_view(), name="api-customer"),
     path(
         "customers/<int:pk>/merge/",

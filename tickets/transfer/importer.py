@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -217,8 +217,14 @@ def _customers(records: list[TicketRecord], resolver: Resolver) -> tuple[list[in
 
 
 def _ts(value):
-    """Timestamps go to the row writer as epoch seconds (it converts per database)."""
-    return value.timestamp() if value is not None else None
+    """A timestamp ready for the database: aware datetimes for PostgreSQL's COPY, and the
+    naive UTC text Django keeps on SQLite."""
+    if value is None or _POSTGRES[0]:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+_POSTGRES = [False]
 
 
 def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
@@ -227,6 +233,12 @@ def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
     from metrics.models import Survey, SurveyKind, SurveyResponse, TicketFact
 
     writer = Writer()
+    _POSTGRES[0] = writer.postgres
+    if writer.postgres:
+        # A bulk load need not wait for each batch's WAL flush: a crash can lose only the
+        # last batches, and importing the file again adds exactly those.
+        with writer.conn.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     now = _ts(timezone.now())
     frt_clock = _FrtClock()
     customer_ids, new_customers = _customers(records, resolver)
@@ -335,14 +347,20 @@ def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
                     frt,
                 )
             )
-    writer.insert(Ticket, TICKET_COLUMNS, tickets)
-    writer.insert(Message, MESSAGE_COLUMNS, messages)
+    writer.insert(Ticket, TICKET_COLUMNS, tickets, encoded=ENCODED)
+    writer.insert(Message, MESSAGE_COLUMNS, messages, encoded=ENCODED)
     writer.insert(through, ["ticket_id", "tag_id"], links)
-    writer.insert(TicketEvent, ["ticket_id", "kind", "actor_label", "data", "created_at"], events)
+    writer.insert(
+        TicketEvent,
+        ["ticket_id", "kind", "actor_label", "data", "created_at"],
+        events,
+        encoded=ENCODED,
+    )
     writer.insert(
         WorkSession,
         ["agent_id", "ticket_id", "client_id", "started_at", "ended_at", "seconds", "end_reason"],
         sessions,
+        encoded=ENCODED,
     )
     survey_ids = writer.reserve_ids(Survey, len(surveys))
     writer.insert(
@@ -362,6 +380,7 @@ def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
             (sid, SurveyKind.CSAT.value, t, c, ch, a, _ts(at), _ts(at + timedelta(days=7)), _ts(at))
             for sid, (t, c, ch, a, at, _score) in zip(survey_ids, surveys, strict=True)
         ],
+        encoded=ENCODED,
     )
     writer.insert(
         SurveyResponse,
@@ -380,6 +399,7 @@ def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
             (sid, SurveyKind.CSAT.value, score, t, c, ch, a, "import", _ts(at))
             for sid, (t, c, ch, a, at, score) in zip(survey_ids, surveys, strict=True)
         ],
+        encoded=ENCODED,
     )
     writer.insert(
         TicketFact,
@@ -391,10 +411,29 @@ def _write(records: list[TicketRecord], resolver: Resolver) -> _Written:
             "frt_business_seconds",
         ],
         facts,
+        encoded=ENCODED,
     )
     return _Written(records=records, messages=len(messages), new_customers=new_customers)
 
 
+# Timestamp columns: given ready for the database by `_ts`.
+ENCODED = (
+    "created_at",
+    "updated_at",
+    "first_customer_message_at",
+    "last_customer_message_at",
+    "first_response_at",
+    "last_agent_message_at",
+    "solved_at",
+    "closed_at",
+    "sent_at",
+    "started_at",
+    "ended_at",
+    "expires_at",
+    "answered_at",
+    "first_solved_at",
+    "last_solved_at",
+)
 TICKET_COLUMNS = [
     "id",
     "external_id",
@@ -443,6 +482,7 @@ class _FrtClock:
         self.policies = sla_policies_active()
         self.calendars: dict[int, object] = {}
         self.kinds = dict(Channel.objects.values_list("pk", "kind"))
+        self.matched: dict[tuple, object] = {}
 
     def seconds(self, priority, channel_id, team_id, tag_ids, start, end) -> float:
         if not any(p.business_hours and p.calendar_id for p in self.policies):
@@ -450,13 +490,16 @@ class _FrtClock:
         from sla.business_time import seconds_between
         from sla.selectors import TicketFacts, sla_calendar_load, sla_policy_match
 
-        facts = TicketFacts(
-            priority=priority,
-            channel_kind=self.kinds[channel_id],
-            team_id=team_id,
-            tag_ids=frozenset(tag_ids),
-        )
-        policy = sla_policy_match(facts=facts, policies=self.policies)
+        key = (priority, channel_id, team_id, frozenset(tag_ids))
+        if key not in self.matched:
+            facts = TicketFacts(
+                priority=priority,
+                channel_kind=self.kinds[channel_id],
+                team_id=team_id,
+                tag_ids=key[3],
+            )
+            self.matched[key] = sla_policy_match(facts=facts, policies=self.policies)
+        policy = self.matched[key]
         if policy is None or not policy.business_hours or policy.calendar is None:
             return (end - start).total_seconds()
         if policy.calendar_id not in self.calendars:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from django.utils.dateparse import parse_datetime
 
@@ -66,17 +67,17 @@ class TicketRecord:
     channel_kind: str = ""
 
     # Facts derived from the messages, the way the services record them live.
-    @property
+    @cached_property
     def first_customer_message_at(self) -> datetime | None:
         times = [m.sent_at for m in self.messages if m.author == "customer"]
         return min(times) if times else None
 
-    @property
+    @cached_property
     def last_customer_message_at(self) -> datetime | None:
         times = [m.sent_at for m in self.messages if m.author == "customer"]
         return max(times) if times else None
 
-    @property
+    @cached_property
     def first_response_at(self) -> datetime | None:
         """The first public reply by a human agent (bots and notes do not count)."""
         first_in = self.first_customer_message_at
@@ -89,23 +90,23 @@ class TicketRecord:
         ]
         return min(times) if times else None
 
-    @property
+    @cached_property
     def last_agent_message_at(self) -> datetime | None:
         times = [m.sent_at for m in self.messages if m.direction == "out" and not m.internal]
         return max(times) if times else None
 
-    @property
+    @cached_property
     def agent_reply_count(self) -> int:
         return sum(1 for m in self.messages if m.author == "agent" and not m.internal)
 
-    @property
+    @cached_property
     def last_activity_at(self) -> datetime:
         times = [self.created_at, *(m.sent_at for m in self.messages)]
         if self.solved_at:
             times.append(self.solved_at)
         return max(times)
 
-    @property
+    @cached_property
     def agents(self) -> set[str]:
         names = {m.agent for m in self.messages if m.agent}
         if self.assignee:
@@ -130,9 +131,12 @@ def parse_timestamp(value, name: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise LineError(f"{name} must be an ISO 8601 timestamp")
     try:
-        parsed = parse_datetime(value.strip())
+        parsed = datetime.fromisoformat(value)  # the fast path: what exports write
     except ValueError:
-        parsed = None
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
     if parsed is None:
         raise LineError(f"{name} is not a valid ISO 8601 timestamp: {value[:40]!r}")
     if parsed.tzinfo is None:
