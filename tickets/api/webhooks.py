@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import django_filters
+from django.core.validators import URLValidator
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -65,8 +66,11 @@ class SubscriptionWithSecretSerializer(SubscriptionSerializer):
         read_only_fields = fields
 
 
+HTTP_URL = URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")
+
+
 class SubscriptionInputSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=1000)
+    url = serializers.URLField(max_length=1000, validators=[HTTP_URL])
     description = serializers.CharField(max_length=255, required=False, default="")
     event_types = serializers.ListField(
         child=serializers.ChoiceField(EventType.choices), min_length=1, max_length=20
@@ -75,7 +79,7 @@ class SubscriptionInputSerializer(serializers.Serializer):
 
 
 class SubscriptionPatchSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=1000, required=False)
+    url = serializers.URLField(max_length=1000, required=False, validators=[HTTP_URL])
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(EventType.choices),
@@ -225,6 +229,8 @@ class WebhookDeliveryListApi(GenericAPIView):
     filterset_class = DeliveryFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return WebhookDelivery.objects.none()
         return subscription_deliveries(subscription_id=self.kwargs["pk"])
 
     @extend_schema(responses=DeliverySerializer(many=True))
