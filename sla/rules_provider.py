@@ -1,6 +1,6 @@
 """Business hours for the rules engine (tickets.rules.context), from SLA calendars.
 
-Not wired yet: `SlaConfig.ready()` should call `connect()`. The calendar is the one of the
+Wired by `SlaConfig.ready()`. The calendar is the one of the
 ticket's SLA policy, else the first business calendar ("Office hours" from the data
 migration); without any calendar the rules keep their own Mon-Fri 09:00-18:00 fallback.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sla import business_time
-from sla.models import BusinessCalendar
-from sla.selectors import sla_calendar_for_policy, sla_calendar_load, sla_policy_for_ticket
+from sla.selectors import sla_calendar_for_policy, sla_default_calendar, sla_policy_for_ticket
 
 
 def _calendar(ticket) -> business_time.Calendar | None:
@@ -19,8 +18,7 @@ def _calendar(ticket) -> business_time.Calendar | None:
         calendar = sla_calendar_for_policy(policy=sla_policy_for_ticket(ticket=ticket))
         if calendar is not None:
             return calendar
-    default = BusinessCalendar.objects.order_by("pk").first()
-    return sla_calendar_load(calendar=default) if default else None
+    return sla_default_calendar()
 
 
 def in_business_hours(*, ticket, at: datetime) -> bool:

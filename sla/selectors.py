@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from helpdesk.scoped_cache import scoped_get
 from sla.business_time import Calendar
-from sla.models import BusinessCalendar, ClockStatus, SlaClock, SlaPolicy
+from sla.models import BusinessCalendar, ClockStatus, SlaClock, SlaPolicy, StuckStatusRule
 from tickets.models import Ticket
 
 OPEN_STATUSES = [ClockStatus.RUNNING, ClockStatus.PAUSED]
@@ -23,13 +24,31 @@ class TicketFacts:
     tag_ids: frozenset[int]
 
 
-def sla_policies_active() -> list[SlaPolicy]:
+def _policies_load() -> list[SlaPolicy]:
     return list(
         SlaPolicy.objects.filter(is_active=True)
         .select_related("calendar")
         .prefetch_related("teams", "tags")
         .order_by("position", "id")
     )
+
+
+def sla_policies_active() -> list[SlaPolicy]:
+    """Active policies in order, with calendars, teams and tags; read once per scoped unit
+    of work (helpdesk.scoped_cache; sla.receivers forgets them when an admin edits)."""
+    return scoped_get(("sla", "policies"), _policies_load)
+
+
+def sla_stuck_rule(*, policy: SlaPolicy, status: str) -> StuckStatusRule | None:
+    """The policy's "stuck in status" rule for a status (its rules read once per scope)."""
+
+    def load() -> dict[str, StuckStatusRule]:
+        rules: dict[str, StuckStatusRule] = {}
+        for rule in StuckStatusRule.objects.filter(policy_id=policy.pk).order_by("pk"):
+            rules.setdefault(rule.status, rule)
+        return rules
+
+    return scoped_get(("sla", "stuck_rules", policy.pk), load).get(status)
 
 
 def sla_policy_matches(*, policy: SlaPolicy, facts: TicketFacts) -> bool:
@@ -87,7 +106,19 @@ def sla_calendar_for_policy(*, policy: SlaPolicy | None) -> Calendar | None:
     """The business calendar the policy counts in, or None for calendar time."""
     if policy is None or not policy.business_hours or policy.calendar_id is None:
         return None
-    return sla_calendar_load(calendar=policy.calendar)
+    return scoped_get(
+        ("sla", "calendar", policy.calendar_id), lambda: sla_calendar_load(calendar=policy.calendar)
+    )
+
+
+def sla_default_calendar() -> Calendar | None:
+    """The first business calendar (the rules' business hours when no policy has one)."""
+
+    def load() -> Calendar | None:
+        default = BusinessCalendar.objects.order_by("pk").first()
+        return sla_calendar_load(calendar=default) if default else None
+
+    return scoped_get(("sla", "calendar", "default"), load)
 
 
 # --- what the operator UI shows -------------------------------------------------------------

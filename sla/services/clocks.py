@@ -21,7 +21,12 @@ from sla.models import (
     SlaPolicy,
     SlaStatusWatch,
 )
-from sla.selectors import OPEN_STATUSES, sla_calendar_for_policy, sla_policy_for_ticket
+from sla.selectors import (
+    OPEN_STATUSES,
+    sla_calendar_for_policy,
+    sla_policy_for_ticket,
+    sla_stuck_rule,
+)
 from tickets.models import ACTIVE_STATUSES, Status, Ticket
 from tickets.services import ticket_event_record, ticket_sla_due_set
 
@@ -50,12 +55,19 @@ def _warn_percent(clock: SlaClock) -> int:
     return clock.policy.warn_percent if clock.policy else 75
 
 
+_UNKNOWN = object()
+
+
 def sla_clock_start(
-    *, ticket: Ticket, metric: str, policy: SlaPolicy | None, at: datetime
+    *, ticket: Ticket, metric: str, policy: SlaPolicy | None, at: datetime, clock=_UNKNOWN
 ) -> SlaClock | None:
-    """Start the clock, or start a new cycle of it; None when the policy sets no target."""
+    """Start the clock, or start a new cycle of it; None when the policy sets no target.
+
+    `clock`: the ticket's current clock of this metric (or None) when the caller has read it
+    already; otherwise it is read here."""
     minutes = policy.target_minutes(metric) if policy else None
-    clock = SlaClock.objects.filter(ticket=ticket, metric=metric).first()
+    if clock is _UNKNOWN:
+        clock = SlaClock.objects.filter(ticket=ticket, metric=metric).first()
     if minutes is None:
         if clock and clock.status in OPEN_STATUSES:
             clock.delete()
@@ -198,24 +210,29 @@ def _answer_open(clock: SlaClock | None) -> bool:
 def sla_watch_reset(
     *, ticket: Ticket, policy: SlaPolicy | None, at: datetime, force: bool = False
 ) -> None:
-    """Remember when the ticket entered its status, and when to call it stuck."""
+    """Remember when the ticket entered its status, and when to call it stuck.
+
+    The caller holds the ticket's row lock (every ticket service does), so no other
+    transaction writes this ticket's watch meanwhile: a plain insert or update will do."""
     watch = SlaStatusWatch.objects.filter(ticket=ticket).first()
     if watch and watch.status == ticket.status and not force:
         return
     rule = None
     if policy is not None and ticket.status in ACTIVE_STATUSES:
-        rule = policy.stuck_rules.filter(status=ticket.status).first()
-    alert_at = at + timedelta(minutes=rule.after_minutes) if rule else None
-    SlaStatusWatch.objects.update_or_create(
-        ticket=ticket,
-        defaults={
-            "status": ticket.status,
-            "since": at if not (watch and watch.status == ticket.status) else watch.since,
-            "rule": rule,
-            "alert_at": alert_at,
-            "alerted_at": None,
-        },
-    )
+        rule = sla_stuck_rule(policy=policy, status=ticket.status)
+    values = {
+        "status": ticket.status,
+        "since": at if not (watch and watch.status == ticket.status) else watch.since,
+        "rule": rule,
+        "alert_at": at + timedelta(minutes=rule.after_minutes) if rule else None,
+        "alerted_at": None,
+    }
+    if watch is None:
+        SlaStatusWatch.objects.create(ticket=ticket, **values)
+        return
+    for name, value in values.items():
+        setattr(watch, name, value)
+    watch.save(update_fields=list(values))
 
 
 # --- reactions to ticket events (called by sla.receivers) -----------------------------------
@@ -223,31 +240,50 @@ def sla_watch_reset(
 
 def sla_on_ticket_created(*, ticket: Ticket, at: datetime) -> None:
     policy = sla_policy_for_ticket(ticket=ticket)
-    sla_clock_start(ticket=ticket, metric=Metric.FIRST_RESPONSE, policy=policy, at=at)
-    sla_clock_start(ticket=ticket, metric=Metric.RESOLUTION, policy=policy, at=at)
+    existing = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        sla_clock_start(
+            ticket=ticket, metric=metric, policy=policy, at=at, clock=existing.get(metric)
+        )
     sla_watch_reset(ticket=ticket, policy=policy, at=at)
 
 
-def sla_on_customer_message(*, ticket: Ticket, at: datetime, previous_status: str) -> None:
+def sla_on_customer_message(*, ticket: Ticket, at: datetime, previous_status: str) -> bool:
+    """A customer wrote: resume or restart the resolution clock, wait for the next answer.
+    Returns whether any clock started or resumed (the ticket's SLA due time may move)."""
     now = timezone.now()
+    moved = False
     clocks = _clocks(ticket)
     resolution = clocks.get(Metric.RESOLUTION)
     policy = None
     if previous_status == Status.SOLVED or resolution is None:
         policy = sla_policy_for_ticket(ticket=ticket)
     if previous_status == Status.SOLVED:
-        sla_clock_start(ticket=ticket, metric=Metric.RESOLUTION, policy=policy, at=now)
+        sla_clock_start(
+            ticket=ticket, metric=Metric.RESOLUTION, policy=policy, at=now, clock=resolution
+        )
+        moved = True
     elif resolution is None:  # a ticket from before the SLA engine, or no resolution target
-        sla_clock_start(ticket=ticket, metric=Metric.RESOLUTION, policy=policy, at=at)
+        sla_clock_start(ticket=ticket, metric=Metric.RESOLUTION, policy=policy, at=at, clock=None)
+        moved = True
     elif resolution is not None and resolution.status == ClockStatus.PAUSED:
         sla_clock_resume(clock=resolution, at=now)
+        moved = True
     # Next response: only after a first human answer, and only if not already waiting.
     if ticket.first_response_at is not None and not _answer_open(clocks.get(Metric.NEXT_RESPONSE)):
         if policy is None:
             policy = sla_policy_for_ticket(ticket=ticket)
-        sla_clock_start(ticket=ticket, metric=Metric.NEXT_RESPONSE, policy=policy, at=at)
+        sla_clock_start(
+            ticket=ticket,
+            metric=Metric.NEXT_RESPONSE,
+            policy=policy,
+            at=at,
+            clock=clocks.get(Metric.NEXT_RESPONSE),
+        )
+        moved = True
     if previous_status != ticket.status:
         sla_watch_reset(ticket=ticket, policy=policy or _any_policy(clocks), at=now)
+    return moved
 
 
 def _any_policy(clocks: dict[str, SlaClock]) -> SlaPolicy | None:

@@ -1,8 +1,11 @@
 """Loading rules, building the context from the database, carrying out actions.
 
-`rules_apply(trigger=..., ticket=..., message=...)` is what the intake subscribers call.
-Every change goes through the ordinary ticket services with actor_label "rule:<id>", so
-each applied action lands in the ticket's event log with the rule that did it.
+The intake's subscribers (tickets.automation.receivers) run `rules_pass` on one
+`TicketUpdate` per pass: the field changes of every matching rule (tags, priority, team,
+status, assignee, and routing's pick) are written together, one UPDATE, one batch of
+events each with actor_label "rule:<id>", one TICKET_UPDATED. `rules_apply` does the same
+for a ticket on its own (ticket-updated and time rules). Replies, menus and notifications
+go through their services, after the changes gathered before them are written.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from helpdesk.realtime import publish_on_commit
+from helpdesk.scoped_cache import scoped_active, scoped_cache, scoped_get, scoped_put
 from tickets.automation.models import ChannelSettings, Rule, RuleFiring, Trigger
 from tickets.models import (
     ACTIVE_STATUSES,
-    PRIORITY_RANK,
     Message,
     Tag,
     Team,
@@ -34,13 +38,7 @@ from tickets.rules import context as providers
 from tickets.rules.engine import Action, Context, RuleSpec, rules_evaluate
 from tickets.rules.templates import render
 from tickets.services.events import ticket_event_record, ticket_groups
-from tickets.services.tickets import (
-    ticket_assign,
-    ticket_set_priority,
-    ticket_set_status,
-    ticket_set_tags,
-    ticket_set_team,
-)
+from tickets.services.tickets import TicketUpdate, ticket_update_begin, ticket_update_save
 
 # --- loading, with a per-process cache checked against a one-row version query -------------
 
@@ -72,12 +70,19 @@ def _spec(rule: Rule) -> RuleSpec:
     )
 
 
-def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
-    """Active rules for a trigger, in order, and the condition types they use."""
+def _rules_version() -> tuple:
     agg = Rule.objects.aggregate(
         n=Count("id"), a=Count("id", filter=Q(is_active=True)), m=Max("id"), v=Max("updated_at")
     )
-    version = (agg["n"], agg["a"], agg["m"], agg["v"])
+    return (agg["n"], agg["a"], agg["m"], agg["v"])
+
+
+def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
+    """Active rules for a trigger, in order, and the condition types they use.
+
+    Kept per process and checked against a one-row version query, once per scoped unit of
+    work (one inbound message: helpdesk.scoped_cache)."""
+    version = scoped_get(("automation", "rules_version"), _rules_version)
     loaded = _cache.get("rules")
     if loaded is None or loaded.version != version:
         by_trigger: dict[str, list[RuleSpec]] = {t: [] for t in Trigger.values}
@@ -96,8 +101,21 @@ def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
 # --- the context -----------------------------------------------------------------------------
 
 
+def channel_settings_put(channel_id: int, settings_: ChannelSettings | None) -> None:
+    """Hand the scope settings read along with the channel (the intake does)."""
+    scoped_put(("automation", "channel_settings", channel_id), settings_)
+
+
 def channel_settings(channel_id: int) -> ChannelSettings | None:
-    return ChannelSettings.objects.filter(channel_id=channel_id).first()
+    """The channel's automation settings (with its default team), read once per scope."""
+    return scoped_get(
+        ("automation", "channel_settings", channel_id),
+        lambda: (
+            ChannelSettings.objects.filter(channel_id=channel_id)
+            .select_related("default_team")
+            .first()
+        ),
+    )
 
 
 def _status_since(ticket: Ticket) -> datetime:
@@ -119,8 +137,10 @@ def context_build(
     trigger: str,
     used: frozenset[str] = frozenset(),
     now: datetime | None = None,
+    update: TicketUpdate | None = None,
 ) -> Context:
-    """The facts the rules look at; costly ones only when a rule uses them."""
+    """The facts the rules look at; costly ones only when a rule uses them. With `update`
+    (a pass in progress) the tags are the update's (read once for the whole pass)."""
     now = now or timezone.now()
     channel = ticket.channel
     settings_ = channel_settings(channel.pk) if "channel_purpose" in used else None
@@ -141,11 +161,12 @@ def context_build(
     if ticket.team_id and "team" in used:
         ctx.team_name = Team.objects.filter(pk=ticket.team_id).values_list("name", flat=True)[0]
     if used & {"has_tag"}:
-        ctx.tags = {n.lower() for n in ticket.tags.values_list("name", flat=True)}
+        names = update.tags.values() if update else ticket.tags.values_list("name", flat=True)
+        ctx.tags = {n.lower() for n in names}
     if "customer_repeat" in used:
-        ctx.customer_is_repeat = (
-            Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk).exists()
-        )
+        from tickets.services.routing import customer_has_other_tickets
+
+        ctx.customer_is_repeat = customer_has_other_tickets(ticket=ticket)
     if "customer_tag" in used:
         ctx.customer_tags = {
             n.lower()
@@ -185,18 +206,37 @@ def _label(action: Action) -> str:
 
 def _team(value) -> Team | None:
     value = str(value)
-    qs = Team.objects.filter(pk=int(value)) if value.isdigit() else Team.objects.none()
-    return qs.first() or Team.objects.filter(name__iexact=value).first()
+
+    def load() -> Team | None:
+        qs = Team.objects.filter(pk=int(value)) if value.isdigit() else Team.objects.none()
+        return qs.first() or Team.objects.filter(name__iexact=value).first()
+
+    return scoped_get(("automation", "team", value.lower()), load)
 
 
 def _tag(name: str, *, create: bool) -> Tag | None:
-    tag = Tag.objects.filter(name__iexact=name).first()
+    key = ("automation", "tag", name.lower())
+    tag = scoped_get(key, lambda: Tag.objects.filter(name__iexact=name).first())
     if tag is None and create:
         tag = Tag.objects.get_or_create(name=name[:60])[0]
+        scoped_put(key, tag)
     return tag
 
 
-def _apply_tags(ticket: Ticket, actions: list[Action]) -> Ticket:
+def _tags_preload(actions: list[Action]) -> None:
+    """Read every tag the actions name in one query (into the scope `_tag` reads)."""
+    names = {str(a.params["tag"]).lower() for a in actions if a.type in TAG_ACTIONS}
+    if len(names) < 2 or not scoped_active():
+        return
+    found: dict[str, Tag] = {}
+    for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=names).order_by("name"):
+        found.setdefault(tag.lname, tag)
+    for name in names:
+        scoped_put(("automation", "tag", name), found.get(name))
+
+
+def _tags_change(update: TicketUpdate, actions: list[Action]) -> None:
+    """Consecutive tag actions of one rule: one tag change (one event)."""
     add = [
         t for a in actions if a.type == "add_tag" if (t := _tag(str(a.params["tag"]), create=True))
     ]
@@ -206,7 +246,37 @@ def _apply_tags(ticket: Ticket, actions: list[Action]) -> Ticket:
         if a.type == "remove_tag"
         if (t := _tag(str(a.params["tag"]), create=False))
     ]
-    return ticket_set_tags(ticket=ticket, add=add, remove=remove, actor_label=_label(actions[0]))
+    update.set_tags(add=add, remove=remove, actor_label=_label(actions[0]))
+
+
+def _field_change(update: TicketUpdate, action: Action) -> None:
+    """A rule action that only changes the ticket's fields, into the pending update."""
+    from tickets.services.routing import ticket_route_pick
+
+    p, label = action.params, _label(action)
+    if action.type == "set_priority":
+        update.set_priority(
+            priority=p["priority"], actor_label=label, only_raise=bool(p.get("only_raise"))
+        )
+    elif action.type == "set_team":
+        team = _team(p["team"])
+        if team:
+            update.set_team(team=team, actor_label=label)
+    elif action.type == "set_status":
+        update.set_status(status=p["status"], actor_label=label)
+    elif "agent" in p:  # assign
+        user = get_user_model().objects.filter(username=str(p["agent"])).first()
+        if user is not None:
+            update.assign(assignee=user, actor_label=label)
+    else:
+        strategy = p.get("strategy", "auto")
+        pick = ticket_route_pick(update=update, strategy=None if strategy == "auto" else strategy)
+        if pick is not None:
+            update.assign(assignee=pick.user, actor_label=label)
+
+
+FIELD_ACTIONS = frozenset({"set_priority", "set_team", "set_status", "assign"})
+TAG_ACTIONS = frozenset({"add_tag", "remove_tag"})
 
 
 def _auto_reply(ticket: Ticket, action: Action) -> Ticket:
@@ -225,24 +295,7 @@ def _auto_reply(ticket: Ticket, action: Action) -> Ticket:
     ticket_event_record(
         ticket=ticket, kind="auto_replied", actor_label=label, data={"message_id": message.pk}
     )
-    return Ticket.objects.get(pk=ticket.pk)
-
-
-def _assign(ticket: Ticket, action: Action) -> Ticket:
-    from tickets.services.routing import ticket_route
-
-    if "agent" in action.params:
-        user = get_user_model().objects.filter(username=str(action.params["agent"])).first()
-        if user is None:
-            return ticket
-        return ticket_assign(ticket=ticket, assignee=user, actor_label=_label(action))
-    strategy = action.params.get("strategy", "auto")
-    ticket_route(
-        ticket=ticket,
-        strategy=None if strategy == "auto" else strategy,
-        actor_label=_label(action),
-    )
-    return Ticket.objects.get(pk=ticket.pk)
+    return message.ticket  # as the reply left it (locked and saved in this transaction)
 
 
 def _notify(ticket: Ticket, action: Action) -> Ticket:
@@ -263,21 +316,9 @@ def _notify(ticket: Ticket, action: Action) -> Ticket:
     return ticket
 
 
-def action_apply(*, ticket: Ticket, action: Action) -> Ticket:
-    """Carry out one action through the services; returns the ticket as it now is."""
-    p, label = action.params, _label(action)
-    if action.type in ("add_tag", "remove_tag"):
-        return _apply_tags(ticket, [action])
-    if action.type == "set_priority":
-        current, wanted = PRIORITY_RANK[ticket.priority], PRIORITY_RANK[p["priority"]]
-        if p.get("only_raise") and wanted >= current:
-            return ticket
-        return ticket_set_priority(ticket=ticket, priority=p["priority"], actor_label=label)
-    if action.type == "set_team":
-        team = _team(p["team"])
-        return ticket_set_team(ticket=ticket, team=team, actor_label=label) if team else ticket
-    if action.type == "assign":
-        return _assign(ticket, action)
+def _other_action(ticket: Ticket, action: Action) -> Ticket:
+    """An action that is not a field change (auto reply, menu, notification), on the ticket
+    as stored; returns the ticket as it now is."""
     if action.type == "auto_reply":
         return _auto_reply(ticket, action)
     if action.type == "send_menu":
@@ -285,50 +326,97 @@ def action_apply(*, ticket: Ticket, action: Action) -> Ticket:
 
         settings_ = channel_settings(ticket.channel_id)
         if settings_ and settings_.menu:
-            menu_send(ticket=ticket, menu=settings_.menu, actor_label=label)
-        return Ticket.objects.get(pk=ticket.pk)
-    if action.type == "set_status":
-        return ticket_set_status(ticket=ticket, status=p["status"], actor_label=label)
+            return menu_send(ticket=ticket, menu=settings_.menu, actor_label=_label(action)).ticket
+        return ticket
     if action.type == "notify":
         return _notify(ticket, action)
     return ticket
 
 
-def actions_apply(*, ticket: Ticket, actions: list[Action]) -> Ticket:
-    """Apply in order; consecutive tag actions of one rule become one tag change."""
+@dataclass
+class PassResult:
+    ticket: Ticket
+    menu_sent: bool = False
+
+
+def actions_run(*, update: TicketUpdate, actions: list[Action]) -> PassResult:
+    """Apply in order. Field changes (tags, priority, team, assignee, status) gather in
+    `update`; an action that needs the ticket as stored (auto reply, menu, notification)
+    writes what gathered first. The caller saves the update at the end (routing may still
+    add the assignee to it)."""
+    result = PassResult(ticket=update.ticket)
+    _tags_preload(actions)
     i = 0
     while i < len(actions):
         action = actions[i]
-        if action.type in ("add_tag", "remove_tag"):
+        if action.type in TAG_ACTIONS:
             j = i
             while (
                 j < len(actions)
-                and actions[j].type in ("add_tag", "remove_tag")
+                and actions[j].type in TAG_ACTIONS
                 and actions[j].rule_id == action.rule_id
             ):
                 j += 1
-            ticket = _apply_tags(ticket, actions[i:j])
+            _tags_change(update, actions[i:j])
             i = j
             continue
-        if ticket.status == "closed" and action.type != "notify":
-            i += 1
-            continue
-        ticket = action_apply(ticket=ticket, action=action)
         i += 1
-    return ticket
+        if update.ticket.status == "closed" and action.type != "notify":
+            continue
+        if action.type in FIELD_ACTIONS:
+            _field_change(update, action)
+            continue
+        ticket = _other_action(ticket_update_save(update=update), action)
+        result.menu_sent = result.menu_sent or action.type == "send_menu"
+        update.rebase(ticket)
+    result.ticket = update.ticket
+    return result
 
 
-def rules_apply(*, trigger: str, ticket: Ticket, message: Message | None = None) -> Ticket:
-    """Evaluate the active rules of `trigger` on the ticket and apply what matched."""
+def actions_apply(*, ticket: Ticket, actions: list[Action], locked: bool = False) -> Ticket:
+    """Apply actions to the ticket and write them: one combined ticket change per run of
+    field actions. `locked`: the caller holds the ticket's row lock on this current object."""
+    with transaction.atomic(savepoint=False):
+        update = ticket_update_begin(ticket=ticket, locked=locked)
+        actions_run(update=update, actions=actions)
+        return ticket_update_save(update=update)
+
+
+def action_apply(*, ticket: Ticket, action: Action) -> Ticket:
+    """Carry out one action; returns the ticket as it now is."""
+    return actions_apply(ticket=ticket, actions=[action])
+
+
+def rules_pass(*, trigger: str, update: TicketUpdate, message: Message | None = None) -> PassResult:
+    """Evaluate the active rules of `trigger` on the ticket being updated and gather what
+    matched into `update` (the caller saves it)."""
     specs, used = rules_load(trigger=trigger)
     if not specs:
-        return ticket
-    ctx = context_build(ticket=ticket, message=message, trigger=trigger, used=used)
+        return PassResult(ticket=update.ticket)
+    ctx = context_build(
+        ticket=update.ticket, message=message, trigger=trigger, used=used, update=update
+    )
     actions = rules_evaluate(specs, ctx)
     if not actions:
-        return ticket
-    with transaction.atomic(), automation_running():
-        return actions_apply(ticket=ticket, actions=actions)
+        return PassResult(ticket=update.ticket)
+    with automation_running():
+        return actions_run(update=update, actions=actions)
+
+
+def rules_apply(
+    *, trigger: str, ticket: Ticket, message: Message | None = None, locked: bool = False
+) -> Ticket:
+    """Evaluate the active rules of `trigger` on the ticket and apply what matched."""
+    with scoped_cache():
+        specs, used = rules_load(trigger=trigger)
+        if not specs:
+            return ticket
+        ctx = context_build(ticket=ticket, message=message, trigger=trigger, used=used)
+        actions = rules_evaluate(specs, ctx)
+        if not actions:
+            return ticket
+        with automation_running():
+            return actions_apply(ticket=ticket, actions=actions, locked=locked)
 
 
 # --- time-based rules ----------------------------------------------------------------------

@@ -26,9 +26,10 @@ from helpdesk.exceptions import ApplicationError
 from tickets.automation.models import BotSession, BotState, ChannelSettings, KnowledgeArticle
 from tickets.models import AuthorKind, Message, Status, Tag, Team, Ticket, TicketEvent
 from tickets.rules import text as textmod
+from tickets.rules.apply import channel_settings
 from tickets.services.events import ticket_event_record
 from tickets.services.outbound import ticket_reply
-from tickets.services.tickets import ticket_set_status, ticket_set_tags, ticket_set_team
+from tickets.services.tickets import ticket_set_status, ticket_update_begin, ticket_update_save
 
 BOT_LABEL = "bot"
 ANSWERED_TAG = "answered by bot"
@@ -217,16 +218,16 @@ def menu_send(
 
 
 def _menu_choose(ticket: Ticket, option: dict, session: BotSession) -> Ticket:
-    """Apply the chosen option's tags and team, as the bot."""
+    """Apply the chosen option's tags and team, as the bot (one ticket change)."""
     tags = [Tag.objects.get_or_create(name=str(t)[:60])[0] for t in option.get("tags", [])]
-    ticket_event_record(
-        ticket=ticket,
+    update = ticket_update_begin(ticket=ticket)
+    update.record(
         kind="menu_chosen",
         actor_label=BOT_LABEL,
         data={"path": [*session.menu_path, str(option["key"])], "label": option["label"]},
     )
     if tags:
-        ticket = ticket_set_tags(ticket=ticket, add=tags, actor_label=BOT_LABEL)
+        update.set_tags(add=tags, actor_label=BOT_LABEL)
     team_ref = option.get("team")
     if team_ref:
         ref = str(team_ref)
@@ -234,8 +235,8 @@ def _menu_choose(ticket: Ticket, option: dict, session: BotSession) -> Ticket:
             Team.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
         )
         if team:
-            ticket = ticket_set_team(ticket=ticket, team=team, actor_label=BOT_LABEL)
-    return ticket
+            update.set_team(team=team, actor_label=BOT_LABEL)
+    return ticket_update_save(update=update)
 
 
 def bot_answer(*, ticket: Ticket, article: KnowledgeArticle, text: str = "") -> Message:
@@ -251,15 +252,17 @@ def bot_answer(*, ticket: Ticket, article: KnowledgeArticle, text: str = "") -> 
     with transaction.atomic():
         message = bot_reply(ticket=ticket, text=body, buttons=buttons)
         tag = Tag.objects.get_or_create(name=ANSWERED_TAG)[0]
-        ticket = ticket_set_tags(ticket=ticket, add=[tag], actor_label=BOT_LABEL)
-        ticket_event_record(
-            ticket=ticket,
+        # The reply left message.ticket locked and current: tag, note and solve as one change.
+        update = ticket_update_begin(ticket=message.ticket, locked=True)
+        update.set_tags(add=[tag], actor_label=BOT_LABEL)
+        update.record(
             kind="bot_answered",
             actor_label=BOT_LABEL,
             data={"article": article.pk, "message_id": message.pk},
         )
-        _session_set(ticket, state=BotState.ANSWERED, menu_path=[], article=article)
-        ticket_set_status(ticket=ticket, status=Status.SOLVED, actor_label=BOT_LABEL)
+        _session_set(update.ticket, state=BotState.ANSWERED, menu_path=[], article=article)
+        update.set_status(status=Status.SOLVED, actor_label=BOT_LABEL)
+        message.ticket = ticket_update_save(update=update)
     return message
 
 
@@ -267,84 +270,115 @@ def bot_handover(*, ticket: Ticket, reason: str, text: str = "") -> Ticket:
     """Stop the bot on this ticket and leave it to humans (the caller routes it)."""
     with transaction.atomic():
         BotSession.objects.filter(ticket=ticket).delete()
-        ticket_event_record(
-            ticket=ticket, kind="bot_handover", actor_label=BOT_LABEL, data={"reason": reason}
-        )
+        update = ticket_update_begin(ticket=ticket)
+        update.record(kind="bot_handover", actor_label=BOT_LABEL, data={"reason": reason})
         tag = Tag.objects.filter(name=ANSWERED_TAG).first()
         if tag is not None:
-            ticket = ticket_set_tags(ticket=ticket, remove=[tag], actor_label=BOT_LABEL)
-        if ticket.status in (Status.SOLVED, Status.PENDING):
-            ticket = ticket_set_status(ticket=ticket, status=Status.OPEN, actor_label=BOT_LABEL)
-        bot_reply(ticket=ticket, text=HANDOVER[language_of(ticket, text)])
-    return Ticket.objects.get(pk=ticket.pk)
+            update.set_tags(remove=[tag], actor_label=BOT_LABEL)
+        if update.ticket.status in (Status.SOLVED, Status.PENDING):
+            update.set_status(status=Status.OPEN, actor_label=BOT_LABEL)
+        ticket = ticket_update_save(update=update)
+        message = bot_reply(ticket=ticket, text=HANDOVER[language_of(ticket, text)])
+    return message.ticket  # as the reply left it
 
 
-def bot_handle_inbound(*, ticket: Ticket, message: Message) -> bool:
-    """The bot's turn on a customer message. True: the bot handled it (no human routing now)."""
+@dataclass(frozen=True)
+class BotTurn:
+    handled: bool  # the bot answered: no human routing now
+    ticket: Ticket  # the ticket as the bot left it (current, locked in this transaction)
+    session_open: bool  # a BotSession may exist: the bot is still talking to the customer
+
+
+def bot_idle(*, ticket: Ticket) -> bool:
+    """True when the bot has nothing to do on this ticket unless it is already talking to
+    the customer (a BotSession): no channel features, or a human has it."""
+    settings_ = channel_settings(ticket.channel_id)
+    return (
+        settings_ is None
+        or ticket.assignee_id is not None
+        or bool(ticket.agent_reply_count)
+        or not (settings_.bot_answers or (settings_.menu and settings_.menu_on_new_ticket))
+    )
+
+
+def bot_turn(*, ticket: Ticket, message: Message, no_session: bool = False) -> BotTurn:
+    """The bot's turn on a customer message. `no_session`: the caller knows the ticket has
+    no BotSession (it was created by this message and nothing sent a menu yet)."""
     if message.author_kind != AuthorKind.CUSTOMER:
-        return False
+        return BotTurn(False, ticket, False)
+    if no_session and bot_idle(ticket=ticket):
+        return BotTurn(False, ticket, False)
     text = message.text or ""
-    settings_ = ChannelSettings.objects.filter(channel_id=ticket.channel_id).first()
-    session = BotSession.objects.filter(ticket=ticket).first()
+    settings_ = channel_settings(ticket.channel_id)
+    session = None if no_session else BotSession.objects.filter(ticket=ticket).first()
+    session_open = session is not None
     if session is not None:
         if is_operator_request(text):
-            bot_handover(ticket=ticket, reason="customer asked", text=text)
-            return False
+            ticket = bot_handover(ticket=ticket, reason="customer asked", text=text)
+            return BotTurn(False, ticket, False)
         if session.state == BotState.MENU and settings_ and settings_.menu:
             node = menu_node(settings_.menu, session.menu_path)
             option = option_match(node, text)
             if option is not None:
                 if option.get("operator"):
-                    bot_handover(ticket=ticket, reason="menu", text=text)
-                    return False
+                    ticket = bot_handover(ticket=ticket, reason="menu", text=text)
+                    return BotTurn(False, ticket, False)
                 ticket = _menu_choose(ticket, option, session)
                 if option.get("options"):
                     path = [*session.menu_path, str(option["key"])]
-                    menu_send(ticket=ticket, menu=settings_.menu, path=path)
-                    return True
+                    ticket = menu_send(ticket=ticket, menu=settings_.menu, path=path).ticket
+                    return BotTurn(True, ticket, True)
                 if option.get("reply"):
                     lang = language_of(ticket, text)
-                    bot_reply(ticket=ticket, text=f"{option['reply']}\n\n{HINT[lang]}")
-                    _session_set(ticket, state=BotState.ANSWERED, menu_path=[], article=None)
-                    return True
+                    reply = bot_reply(ticket=ticket, text=f"{option['reply']}\n\n{HINT[lang]}")
+                    _session_set(reply.ticket, state=BotState.ANSWERED, menu_path=[], article=None)
+                    return BotTurn(True, reply.ticket, True)
                 BotSession.objects.filter(pk=session.pk).delete()
-                return False
+                return BotTurn(False, ticket, False)
             BotSession.objects.filter(pk=session.pk).delete()  # free text: leave the menu
+            session_open = False
         elif session.state == BotState.ANSWERED:
             said = textmod.normalize(text)
             if textmod.contains_any(said, THANKS_WORDS) and len(said) < 80:
                 # "Thanks, that helped": the intake reopened it; solved by the bot again.
-                ticket_set_status(ticket=ticket, status=Status.SOLVED, actor_label=BOT_LABEL)
-                return True
+                ticket = ticket_set_status(
+                    ticket=ticket, status=Status.SOLVED, actor_label=BOT_LABEL
+                )
+                return BotTurn(True, ticket, True)
             match = kb_match(text=text, language=ticket.customer.language)
             if match is None:
-                bot_handover(ticket=ticket, reason="no answer", text=text)
-                return False
-            bot_answer(ticket=ticket, article=match.article, text=text)
-            return True
+                ticket = bot_handover(ticket=ticket, reason="no answer", text=text)
+                return BotTurn(False, ticket, False)
+            answer = bot_answer(ticket=ticket, article=match.article, text=text)
+            return BotTurn(True, answer.ticket, True)
     if settings_ is None or ticket.assignee_id is not None or ticket.agent_reply_count:
-        return False
+        return BotTurn(False, ticket, session_open)
     if settings_.bot_answers:
         match = kb_match(text=text, language=ticket.customer.language)
         if match is not None:
-            bot_answer(ticket=ticket, article=match.article, text=text)
-            return True
+            answer = bot_answer(ticket=ticket, article=match.article, text=text)
+            return BotTurn(True, answer.ticket, True)
     if settings_.menu and settings_.menu_on_new_ticket and session is None:
         first = not Message.objects.filter(ticket=ticket).exclude(pk=message.pk).exists()
         if first:
-            menu_send(ticket=ticket, menu=settings_.menu)
-            return True
-    return False
+            ticket = menu_send(ticket=ticket, menu=settings_.menu).ticket
+            return BotTurn(True, ticket, True)
+    return BotTurn(False, ticket, session_open)
 
 
-def after_hours_reply_maybe(*, ticket: Ticket, at=None) -> Message | None:
-    """Outside business hours, the channel's configured reply with the expected answer time,
-    once per ticket within AFTER_HOURS_REPEAT."""
+def bot_handle_inbound(*, ticket: Ticket, message: Message) -> bool:
+    """The bot's turn on a customer message. True: the bot handled it (no human routing now)."""
+    return bot_turn(ticket=ticket, message=message).handled
+
+
+def after_hours_reply_due(*, ticket: Ticket, at=None) -> ChannelSettings | None:
+    """The channel's settings when its outside-hours reply is due on this ticket now: the
+    channel has one, it is outside business hours, and none was sent within
+    AFTER_HOURS_REPEAT."""
     from tickets.rules import context as providers
-    from tickets.rules.templates import render
 
     at = at or timezone.now()
-    settings_ = ChannelSettings.objects.filter(channel_id=ticket.channel_id).first()
+    settings_ = channel_settings(ticket.channel_id)
     if settings_ is None or not settings_.after_hours_reply.strip():
         return None
     if providers.in_business_hours(ticket=ticket, at=at):
@@ -353,6 +387,14 @@ def after_hours_reply_maybe(*, ticket: Ticket, at=None) -> Message | None:
         ticket=ticket, kind="after_hours_replied", created_at__gte=at - AFTER_HOURS_REPEAT
     ).exists():
         return None
+    return settings_
+
+
+def after_hours_reply_send(*, ticket: Ticket, settings_: ChannelSettings, at=None) -> Message:
+    """Send the channel's outside-hours reply with the expected answer time."""
+    from tickets.rules.templates import render
+
+    at = at or timezone.now()
     with transaction.atomic():
         message = bot_reply(
             ticket=ticket, text=render(settings_.after_hours_reply, ticket=ticket, now=at)
@@ -364,3 +406,12 @@ def after_hours_reply_maybe(*, ticket: Ticket, at=None) -> Message | None:
             data={"message_id": message.pk},
         )
     return message
+
+
+def after_hours_reply_maybe(*, ticket: Ticket, at=None) -> Message | None:
+    """Outside business hours, the channel's configured reply with the expected answer time,
+    once per ticket within AFTER_HOURS_REPEAT."""
+    settings_ = after_hours_reply_due(ticket=ticket, at=at)
+    if settings_ is None:
+        return None
+    return after_hours_reply_send(ticket=ticket, settings_=settings_, at=at)

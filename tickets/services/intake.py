@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk.scoped_cache import scoped_cache, scoped_put
 from tickets import dispatch
 from tickets.inbound import InboundMessage
 from tickets.models import (
@@ -26,6 +28,12 @@ from tickets.models import (
 from tickets.sanitize import preview, sanitize_html
 from tickets.services.customers import customer_get_or_create_for_identity
 from tickets.services.events import message_publish, ticket_event_record, ticket_publish
+
+
+def message_follows_key(ticket_id: int) -> tuple:
+    """The scope note receive() leaves before TICKET_CREATED: MESSAGE_RECEIVED for this
+    ticket and the message (the value: its id) comes next, in the same transaction."""
+    return ("intake", "message_follows", ticket_id)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,10 @@ def ticket_get_active_or_create(
         priority_rank=PRIORITY_RANK[Priority.NORMAL],
         created_at=msg.sent_at,
         updated_at=timezone.now(),
+        # What receive() records of the message, written with the row (no second UPDATE).
+        first_customer_message_at=msg.sent_at,
+        last_customer_message_at=msg.sent_at,
+        last_message_preview=preview(msg.text or msg.subject),
     )
     return ticket, True
 
@@ -105,12 +117,33 @@ def _store_attachments(message: Message, msg: InboundMessage) -> None:
         attachment.save()
 
 
+def _channel(channel_id: int) -> Channel:
+    """The channel, with its automation settings read in the same query and handed to the
+    scope the subscribers read them from."""
+    from tickets.rules.apply import channel_settings_put
+
+    channel = Channel.objects.select_related("automation__default_team").get(pk=channel_id)
+    try:
+        settings_ = channel.automation
+    except ObjectDoesNotExist:
+        settings_ = None
+    channel_settings_put(channel.pk, settings_)
+    return channel
+
+
 def receive(*, msg: InboundMessage) -> ReceiveResult:
     """Store one inbound message: customer, ticket, message, events, live update.
 
     Idempotent by (channel, external message id): a retried delivery returns the stored row.
+    The whole message is one scoped unit of work (helpdesk.scoped_cache): the subscribers
+    read SLA policies, calendars, channel settings and rules once.
     """
-    channel = Channel.objects.get(pk=msg.channel_id)
+    with scoped_cache():
+        return _receive(msg)
+
+
+def _receive(msg: InboundMessage) -> ReceiveResult:
+    channel = _channel(msg.channel_id)
     existing = Message.objects.filter(channel=channel, external_id=msg.external_message_id).first()
     if existing:
         return ReceiveResult(message=existing, created=False, ticket_created=False)
@@ -122,6 +155,12 @@ def receive(*, msg: InboundMessage) -> ReceiveResult:
         ticket, ticket_created = ticket_get_active_or_create(
             customer=customer, channel=channel, msg=msg
         )
+        # The subscribers read these: no lazy loads when they are the rows just read (a
+        # thread reply may come from another participant than the ticket's customer).
+        if ticket.customer_id == customer.pk:
+            ticket.customer = customer
+        if ticket.channel_id == channel.pk:
+            ticket.channel = channel
         html = sanitize_html(msg.html)
         try:
             with transaction.atomic():
@@ -167,14 +206,18 @@ def receive(*, msg: InboundMessage) -> ReceiveResult:
                 actor_label="customer",
                 data={"from": previous_status, "to": Status.OPEN},
             )
-        if ticket.first_customer_message_at is None:
-            ticket.first_customer_message_at = msg.sent_at
-        ticket.last_customer_message_at = msg.sent_at
-        ticket.last_message_preview = preview(msg.text or msg.subject)
-        ticket.updated_at = timezone.now()
-        ticket.save()
+        if not ticket_created:  # a new ticket was written with these already
+            if ticket.first_customer_message_at is None:
+                ticket.first_customer_message_at = msg.sent_at
+            ticket.last_customer_message_at = msg.sent_at
+            ticket.last_message_preview = preview(msg.text or msg.subject)
+            ticket.updated_at = timezone.now()
+            ticket.save()
 
         if ticket_created:
+            # Subscribers may leave ticket-created work for the message event that follows
+            # in this same call (automation does its two passes as one ticket change).
+            scoped_put(message_follows_key(ticket.pk), message.pk)
             dispatch.emit(dispatch.TICKET_CREATED, ticket=ticket, message=message)
         dispatch.emit(
             dispatch.MESSAGE_RECEIVED,

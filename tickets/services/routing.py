@@ -6,7 +6,8 @@ the customer's previous agent, and the team queue (unassigned) when nobody is fr
 
 Concurrency: the team's AgentProfile rows are locked (`SELECT ... FOR UPDATE`, ordered by
 pk) before loads are counted, so two intakes never fill the same free slot. Runs inside the
-caller's transaction (the intake's).
+caller's transaction (the intake's). The intake picks the agent into its pending
+`TicketUpdate` (`ticket_route_pick`), so the assignment is written with the rules' changes.
 """
 
 from __future__ import annotations
@@ -15,18 +16,35 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from tickets.automation.models import AgentSkills, ChannelSettings, Strategy, TeamRouting
+from helpdesk.scoped_cache import scoped_get
+from tickets.automation.models import AgentSkills, Strategy, TeamRouting
 from tickets.models import ACTIVE_STATUSES, AgentProfile, OnlineState, Status, Team, Ticket
-from tickets.services.tickets import ticket_assign, ticket_set_team
+from tickets.rules.apply import channel_settings
+from tickets.services.tickets import (
+    TicketUpdate,
+    ticket_assign,
+    ticket_set_team,
+    ticket_update_begin,
+    ticket_update_save,
+)
 
 ROUTING_LABEL = "routing"
 
 
+def customer_has_other_tickets(*, ticket: Ticket) -> bool:
+    """Whether the ticket's customer has any other ticket (a repeat customer; someone to
+    be sticky to). Read once per scope: the rules and routing both ask."""
+    return scoped_get(
+        ("automation", "customer_other_tickets", ticket.customer_id, ticket.pk),
+        lambda: (
+            Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk).exists()
+        ),
+    )
+
+
 def team_for_channel(*, channel_id: int) -> Team | None:
     """The channel's default team, else the team serving the channel's purpose."""
-    settings_ = (
-        ChannelSettings.objects.filter(channel_id=channel_id).select_related("default_team").first()
-    )
+    settings_ = channel_settings(channel_id)
     if settings_ is None:
         return None
     if settings_.default_team is not None:
@@ -52,15 +70,24 @@ def ticket_set_default_team(*, ticket: Ticket) -> Ticket:
     return ticket_set_team(ticket=ticket, team=team, actor_label=ROUTING_LABEL)
 
 
-def _lock_agents(team_ids: list[int]) -> list[AgentProfile]:
+def default_team_pick(*, update: TicketUpdate) -> None:
+    """The same, into a pending update."""
+    if update.ticket.team_id is None:
+        team = team_for_channel(channel_id=update.ticket.channel_id)
+        if team is not None:
+            update.set_team(team=team, actor_label=ROUTING_LABEL)
+
+
+def _lock_agents(team_ids: list[int], *, with_users: bool = False) -> list[AgentProfile]:
+    qs = AgentProfile.objects.select_for_update(of=("self",))
+    if with_users:
+        qs = qs.select_related("user")
     return list(
-        AgentProfile.objects.select_for_update(of=("self",))
-        .filter(
+        qs.filter(
             pk__in=AgentProfile.teams.through.objects.filter(team_id__in=team_ids).values(
                 "agentprofile_id"
             )
-        )
-        .order_by("pk")
+        ).order_by("pk")
     )
 
 
@@ -72,7 +99,7 @@ def _loads(user_ids: list[int], *, exclude_ticket: int | None = None) -> dict[in
 
 
 def _skilled(
-    ticket: Ticket, team: list[AgentProfile], free: list[AgentProfile], strict: bool
+    update: TicketUpdate, team: list[AgentProfile], free: list[AgentProfile], strict: bool
 ) -> list[AgentProfile]:
     """The free agents with the most of the ticket's skill tags (tags some team member has
     as a skill). None of them free: wait (strict) or anyone free."""
@@ -84,7 +111,7 @@ def _skilled(
         skills.setdefault(agent_id, set()).add(tag_id)
     if not skills:
         return free
-    needed = set(ticket.tags.values_list("pk", flat=True)) & set().union(*skills.values())
+    needed = update.tag_ids & set().union(*skills.values())
     if not needed:
         # Skill tags only count when the ticket has one; an untagged ticket goes to anyone.
         return free
@@ -95,19 +122,20 @@ def _skilled(
     return [a for a in free if score[a.pk] == best]
 
 
-def ticket_route(
+def ticket_route_pick(
     *,
-    ticket: Ticket,
+    update: TicketUpdate,
     strategy: str | None = None,
-    actor_label: str = ROUTING_LABEL,
     exclude_agent_ids: tuple[int, ...] = (),
-):
-    """Assign the ticket to a free agent of its team; returns the user, or None (the ticket
-    stays in the team queue)."""
-    with transaction.atomic():
+) -> AgentProfile | None:
+    """Choose a free agent of the ticket's team (as the pending update has it: its team, its
+    tags) and move the team's round-robin cursor; None: the ticket stays in the team queue.
+    The caller assigns `pick.user` (loaded with the pick) and saves the update."""
+    ticket = update.ticket
+    with transaction.atomic(savepoint=False):
         if ticket.team_id is None:
             return None
-        agents = _lock_agents([ticket.team_id])
+        agents = _lock_agents([ticket.team_id], with_users=True)
         if not agents:
             return None
         config = TeamRouting.objects.filter(team_id=ticket.team_id).first()
@@ -124,11 +152,12 @@ def ticket_route(
         loads = _loads([a.user_id for a in online], exclude_ticket=ticket.pk)
         free = [a for a in online if loads.get(a.user_id, 0) < a.capacity]
         if free:
-            free = _skilled(ticket, agents, free, strict=bool(config and config.skills_strict))
+            strict = bool(config and config.skills_strict)
+            free = _skilled(update, agents, free, strict)
         if not free:
             return None
         pick = None
-        if config is None or config.sticky:
+        if (config is None or config.sticky) and customer_has_other_tickets(ticket=ticket):
             previous = (
                 Ticket.objects.filter(customer_id=ticket.customer_id, assignee__isnull=False)
                 .exclude(pk=ticket.pk)
@@ -146,16 +175,51 @@ def ticket_route(
             TeamRouting.objects.get_or_create(team_id=ticket.team_id, defaults={"last_agent": pick})
         else:
             TeamRouting.objects.filter(pk=config.pk).update(last_agent=pick)
-        ticket_assign(ticket=ticket, assignee=pick.user, actor_label=actor_label)
+        return pick
+
+
+def ticket_route(
+    *,
+    ticket: Ticket,
+    strategy: str | None = None,
+    actor_label: str = ROUTING_LABEL,
+    exclude_agent_ids: tuple[int, ...] = (),
+):
+    """Assign the ticket to a free agent of its team; returns the user, or None (the ticket
+    stays in the team queue)."""
+    with transaction.atomic():
+        update = ticket_update_begin(ticket=ticket)
+        pick = ticket_route_pick(
+            update=update, strategy=strategy, exclude_agent_ids=exclude_agent_ids
+        )
+        if pick is None:
+            return None
+        update.assign(assignee=pick.user, actor_label=actor_label)
+        ticket_update_save(update=update)
         return pick.user
 
 
-def ticket_route_if_unassigned(*, ticket: Ticket):
-    """The intake's step: a team if none, then an agent if none (and the ticket is active)."""
-    ticket = ticket_set_default_team(ticket=ticket)
+def ticket_route_into(*, update: TicketUpdate):
+    """The intake's step, into its pending update: a team if none, then an agent if none
+    (and the ticket is active). Returns the user picked, or None."""
+    default_team_pick(update=update)
+    ticket = update.ticket
     if ticket.assignee_id is not None or ticket.status not in ACTIVE_STATUSES:
         return None
-    return ticket_route(ticket=ticket)
+    pick = ticket_route_pick(update=update)
+    if pick is None:
+        return None
+    update.assign(assignee=pick.user, actor_label=ROUTING_LABEL)
+    return pick.user
+
+
+def ticket_route_if_unassigned(*, ticket: Ticket):
+    """The same for a ticket on its own, written at once."""
+    with transaction.atomic():
+        update = ticket_update_begin(ticket=ticket)
+        user = ticket_route_into(update=update)
+        ticket_update_save(update=update)
+    return user
 
 
 def agent_set_online_state(*, agent: AgentProfile, state: str, actor=None) -> AgentProfile:

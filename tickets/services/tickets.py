@@ -1,4 +1,8 @@
-"""Changing a ticket: status, assignee, priority, team, tags."""
+"""Changing a ticket: status, assignee, priority, team, tags.
+
+One change at a time (`ticket_set_status`, `ticket_assign`, ...: what operators do), or
+several as one (`TicketUpdate`: what a rule pass, the bot and routing do).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,30 @@ from django.utils import timezone
 
 from helpdesk.exceptions import ApplicationError
 from tickets import dispatch
-from tickets.models import PRIORITY_RANK, Status, Tag, Team, Ticket
+from tickets.models import PRIORITY_RANK, Status, Tag, Team, Ticket, TicketEvent
 from tickets.services.events import ticket_event_record, ticket_publish
 
 
 def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+_STATUS_FIELDS = ["status", "solved_at", "closed_at", "reopen_count", "updated_at"]
+
+
+def _status_apply(ticket: Ticket, status: str, now) -> None:
+    """Move the ticket object to `status` with the solve / close / reopen bookkeeping."""
+    previous = ticket.status
+    ticket.status = status
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+    elif status == Status.CLOSED:
+        # Closing keeps the solve time; closing an unsolved ticket solves it now.
+        ticket.closed_at = now
+        ticket.solved_at = ticket.solved_at or now
+    elif previous == Status.SOLVED:
+        ticket.solved_at = None
+        ticket.reopen_count += 1
 
 
 def ticket_set_status(*, ticket: Ticket, status: str, actor=None, actor_label: str = "") -> Ticket:
@@ -26,18 +48,9 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor=None, actor_label: s
         if previous == Status.CLOSED:
             raise ApplicationError("A closed ticket cannot change status.")
         now = timezone.now()
-        ticket.status = status
-        if status == Status.SOLVED:
-            ticket.solved_at = now
-        elif status == Status.CLOSED:
-            # Closing keeps the solve time; closing an unsolved ticket solves it now.
-            ticket.closed_at = now
-            ticket.solved_at = ticket.solved_at or now
-        elif previous == Status.SOLVED:
-            ticket.solved_at = None
-            ticket.reopen_count += 1
+        _status_apply(ticket, status, now)
         ticket.updated_at = now
-        ticket.save()
+        ticket.save(update_fields=_STATUS_FIELDS)
         ticket_event_record(
             ticket=ticket,
             kind="status_changed",
@@ -152,3 +165,196 @@ def ticket_sla_due_set(*, ticket_id: int, due_at) -> None:
     """Record the ticket's nearest SLA due time (from `sla`: a value, or a query expression
     computing it inside the same UPDATE); no event, it is derived data."""
     Ticket.objects.filter(pk=ticket_id).update(sla_due_at=due_at)
+
+
+# --- several changes as one ------------------------------------------------------------------
+
+_FIELDS = {
+    "priority": ["priority", "priority_rank"],
+    "team": ["team"],
+    "assignee": ["assignee"],
+}
+
+
+class TicketUpdate:
+    """Several changes to one ticket written as one: one UPDATE of the ticket, one bulk
+    insert of its events (each naming who made it: "rule:12", "routing", "bot"), one
+    TICKET_UPDATED listing every changed field (so `sla` and the other subscribers react
+    once), STATUS_CHANGED when the status moved, and one live update on commit.
+
+    Begun with `ticket_update_begin`. Each change applies to `update.ticket` at once, so the
+    next step sees it (the next rule, routing's skills by tag); no change, no event, as with
+    the one-at-a-time services. Once the ticket is closed only tags still change (as rules
+    always did). `ticket_update_save` writes everything and returns the ticket.
+    """
+
+    def __init__(self, ticket: Ticket, *, actor=None):
+        self.ticket = ticket
+        self.actor = actor
+        self.previous_status = ticket.status
+        self._events: list[TicketEvent] = []
+        self._fields: list[str] = []  # as TICKET_UPDATED names them: priority, team, ...
+        self._status_touched = False
+        self._tags: dict[int, str] | None = None
+        self._tags_added: dict[int, Tag] = {}
+        self._tags_removed: dict[int, Tag] = {}
+
+    # -- reading the state as changed so far
+
+    @property
+    def tags(self) -> dict[int, str]:
+        """The ticket's tags (id: name) including the changes made so far (read once)."""
+        if self._tags is None:
+            self._tags = dict(self.ticket.tags.values_list("pk", "name"))
+        return self._tags
+
+    @property
+    def tag_ids(self) -> set[int]:
+        return set(self.tags)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._events)
+
+    def _event(self, kind: str, actor_label: str, data: dict) -> None:
+        actor = self.actor
+        self._events.append(
+            TicketEvent(
+                ticket=self.ticket,
+                kind=kind,
+                actor=actor,
+                actor_label=actor_label or (actor.get_username() if actor else "system"),
+                data=data,
+            )
+        )
+
+    def _field(self, name: str) -> None:
+        if name not in self._fields:
+            self._fields.append(name)
+
+    def _closed(self) -> bool:
+        return self.ticket.status == Status.CLOSED
+
+    # -- changes
+
+    def record(self, *, kind: str, actor_label: str = "", data: dict | None = None) -> None:
+        """An event that is no field change (say "menu_chosen"), written in order with the
+        changes around it."""
+        self._event(kind, actor_label, data or {})
+
+    def rebase(self, ticket: Ticket) -> None:
+        """Continue on `ticket` (current and locked: what a reply or the menu just saved).
+        Another object than the one changed so far needs the pending changes saved first."""
+        if ticket is self.ticket:
+            return
+        if self.changed:
+            raise ValueError("Save the pending changes first.")
+        self.ticket, self._tags = ticket, None
+        self.previous_status = ticket.status
+
+    def set_tags(self, *, add=(), remove=(), actor_label: str = "") -> None:
+        current = self.tags
+        to_add = list({t.pk: t for t in add if t.pk not in current}.values())
+        to_remove = list({t.pk: t for t in remove if t.pk in current}.values())
+        if not to_add and not to_remove:
+            return
+        for tag in to_add:
+            current[tag.pk] = tag.name
+            if self._tags_removed.pop(tag.pk, None) is None:
+                self._tags_added[tag.pk] = tag
+        for tag in to_remove:
+            current.pop(tag.pk, None)
+            if self._tags_added.pop(tag.pk, None) is None:
+                self._tags_removed[tag.pk] = tag
+        self._event(
+            "tags_changed",
+            actor_label,
+            {"added": [t.name for t in to_add], "removed": [t.name for t in to_remove]},
+        )
+        self._field("tags")
+
+    def set_priority(self, *, priority: str, actor_label: str = "", only_raise: bool = False):
+        if priority not in PRIORITY_RANK:
+            raise ApplicationError(f"Unknown priority {priority!r}.")
+        ticket = self.ticket
+        previous = ticket.priority
+        if self._closed() or previous == priority:
+            return
+        if only_raise and PRIORITY_RANK[priority] >= PRIORITY_RANK[previous]:
+            return
+        ticket.priority, ticket.priority_rank = priority, PRIORITY_RANK[priority]
+        self._event("priority_changed", actor_label, {"from": previous, "to": priority})
+        self._field("priority")
+
+    def set_team(self, *, team: Team | None, actor_label: str = "") -> None:
+        previous = self.ticket.team_id
+        new = team.pk if team else None
+        if self._closed() or previous == new:
+            return
+        self.ticket.team = team
+        self._event("team_changed", actor_label, {"from": previous, "to": new})
+        self._field("team")
+
+    def assign(self, *, assignee, actor_label: str = "") -> None:
+        previous = self.ticket.assignee_id
+        new = assignee.pk if assignee else None
+        if self._closed() or previous == new:
+            return
+        self.ticket.assignee = assignee
+        self._event("assigned", actor_label, {"from": previous, "to": new})
+        self._field("assignee")
+
+    def set_status(self, *, status: str, actor_label: str = "") -> None:
+        if status not in Status.values:
+            raise ApplicationError(f"Unknown status {status!r}.")
+        previous = self.ticket.status
+        if self._closed() or previous == status:
+            return
+        _status_apply(self.ticket, status, timezone.now())
+        self._status_touched = True
+        self._event("status_changed", actor_label, {"from": previous, "to": status})
+
+
+def ticket_update_begin(
+    *, ticket: Ticket, locked: bool = False, new: bool = False, actor=None
+) -> TicketUpdate:
+    """Start changing a ticket. Inside a transaction: the ticket's row is locked and re-read,
+    unless the caller already holds the lock on a current object (`locked=True`: the
+    intake's subscribers, whose transaction created or locked the ticket). `new`: the
+    ticket was created in this transaction and has no tags yet (nothing to read)."""
+    update = TicketUpdate(ticket if locked else _locked(ticket), actor=actor)
+    if new:
+        update._tags = {}
+    return update
+
+
+def ticket_update_save(*, update: TicketUpdate) -> Ticket:
+    """Write an update: nothing when nothing changed; only the events when no field did."""
+    ticket = update.ticket
+    if not update.changed:
+        return ticket
+    touched = bool(update._fields) or update._status_touched
+    status_moved = ticket.status != update.previous_status
+    fields = [name for f in update._fields if f != "tags" for name in _FIELDS[f]]
+    if update._status_touched:
+        fields += _STATUS_FIELDS[:-1]
+    with transaction.atomic(savepoint=False):
+        if touched:
+            ticket.updated_at = timezone.now()
+            ticket.save(update_fields=[*fields, "updated_at"])
+        if update._tags_added:
+            ticket.tags.add(*update._tags_added.values())
+        if update._tags_removed:
+            ticket.tags.remove(*update._tags_removed.values())
+        TicketEvent.objects.bulk_create(update._events)
+        fields_changed, previous_status = update._fields, update.previous_status
+        update._events, update._fields, update._status_touched = [], [], False
+        update._tags_added, update._tags_removed = {}, {}
+        update.previous_status = ticket.status
+        if fields_changed:
+            dispatch.emit(dispatch.TICKET_UPDATED, ticket=ticket, fields=fields_changed)
+        if status_moved:
+            dispatch.emit(dispatch.STATUS_CHANGED, ticket=ticket, previous_status=previous_status)
+        if touched:
+            ticket_publish(ticket=ticket, event_type="ticket.updated")
+    return ticket
