@@ -8,7 +8,7 @@ import json
 import django_filters
 from django.core.validators import URLValidator
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -140,6 +140,16 @@ class DeliveryFilter(django_filters.FilterSet):
         fields = ["status", "event", "ticket", "response_code", "created_after", "created_before"]
 
 
+# Path ids as the URL patterns take them (`<int:pk>` matches no sign).
+SUBSCRIPTION_ID = OpenApiParameter(
+    "id",
+    {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    OpenApiParameter.PATH,
+    description="A subscription id.",
+)
+ID = [SUBSCRIPTION_ID]
+
+
 def _subscription(pk: int) -> WebhookSubscription:
     return get_object_or_404(WebhookSubscription, pk=pk)
 
@@ -176,11 +186,13 @@ class WebhookDetailApi(GenericAPIView):
     serializer_class = SubscriptionSerializer
     filter_backends = []
 
-    @extend_schema(responses=SubscriptionSerializer)
+    @extend_schema(parameters=ID, responses=SubscriptionSerializer)
     def get(self, request, pk: int):
         return Response(SubscriptionSerializer(_subscription(pk)).data)
 
-    @extend_schema(request=SubscriptionPatchSerializer, responses=SubscriptionSerializer)
+    @extend_schema(
+        parameters=ID, request=SubscriptionPatchSerializer, responses=SubscriptionSerializer
+    )
     def patch(self, request, pk: int):
         subscription = _subscription(pk)
         data = SubscriptionPatchSerializer(data=request.data)
@@ -190,7 +202,7 @@ class WebhookDetailApi(GenericAPIView):
         )
         return Response(SubscriptionSerializer(subscription).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(parameters=ID, responses={204: None})
     def delete(self, request, pk: int):
         webhook_subscription_delete(
             subscription=_subscription(pk), actor=request.user, request=request
@@ -203,7 +215,7 @@ class WebhookRotateSecretApi(GenericAPIView):
     serializer_class = SubscriptionWithSecretSerializer
     filter_backends = []
 
-    @extend_schema(request=None, responses=SubscriptionWithSecretSerializer)
+    @extend_schema(parameters=ID, request=None, responses=SubscriptionWithSecretSerializer)
     def post(self, request, pk: int):
         subscription = webhook_secret_rotate(
             subscription=_subscription(pk), actor=request.user, request=request
@@ -216,7 +228,7 @@ class WebhookPingApi(GenericAPIView):
     serializer_class = DeliverySerializer
     filter_backends = []
 
-    @extend_schema(request=None, responses={202: DeliverySerializer})
+    @extend_schema(parameters=ID, request=None, responses={202: DeliverySerializer})
     def post(self, request, pk: int):
         delivery = webhook_ping(subscription=_subscription(pk), actor=request.user)
         delivery.refresh_from_db()
@@ -233,7 +245,7 @@ class WebhookDeliveryListApi(GenericAPIView):
             return WebhookDelivery.objects.none()
         return subscription_deliveries(subscription_id=self.kwargs["pk"])
 
-    @extend_schema(responses=DeliverySerializer(many=True))
+    @extend_schema(parameters=ID, responses=DeliverySerializer(many=True))
     def get(self, request, pk: int):
         _subscription(pk)
         queryset = self.filter_queryset(self.get_queryset())
@@ -250,7 +262,7 @@ class WebhookDeliveryDetailApi(GenericAPIView):
     serializer_class = DeliveryDetailSerializer
     filter_backends = []
 
-    @extend_schema(responses=DeliveryDetailSerializer)
+    @extend_schema(parameters=ID, responses=DeliveryDetailSerializer)
     def get(self, request, pk: int, delivery_id):
         return Response(DeliveryDetailSerializer(_delivery(pk, delivery_id)).data)
 
@@ -260,7 +272,7 @@ class WebhookRedeliverApi(GenericAPIView):
     serializer_class = DeliverySerializer
     filter_backends = []
 
-    @extend_schema(request=None, responses={202: DeliverySerializer})
+    @extend_schema(parameters=ID, request=None, responses={202: DeliverySerializer})
     def post(self, request, pk: int, delivery_id):
         delivery = webhook_redeliver(
             delivery=_delivery(pk, delivery_id), actor=request.user, request=request
