@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from metrics.filters import MetricFilter
@@ -71,20 +71,26 @@ def metric_backlog_series(f: MetricFilter, points: list[datetime] | None = None)
     History is read from the tickets' current facts: a ticket counts as open from
     `created_at` until its (latest) `solved_at`. Overdue: the resolution timer had breached
     by then (`breached_at <= t`) and the ticket was still open.
+
+    The resolution clock comes in by one outer join (a ticket has at most one per metric),
+    not by a subquery per ticket and instant: 90 correlated EXISTS per ticket took 24 s
+    over 10,000 tickets.
     """
     points = points or backlog_points(f)
     aggs = {}
     for i, t in enumerate(points):
-        breached = SlaClock.objects.filter(
-            ticket_id=OuterRef("pk"), metric=Metric.RESOLUTION, breached_at__lte=t
-        )
         aggs[f"t{i}"] = Count("pk", filter=_open_at(t))
-        aggs[f"o{i}"] = Count("pk", filter=_open_at(t) & Q(Exists(breached)))
+        aggs[f"o{i}"] = Count("pk", filter=_open_at(t) & Q(resolution_clock__breached_at__lte=t))
     first = min(points)
     last = max(points)
     row = (
         f.tickets()
         .filter(Q(created_at__lte=last) & (Q(solved_at__isnull=True) | Q(solved_at__gt=first)))
+        .annotate(
+            resolution_clock=FilteredRelation(
+                "sla_clocks", condition=Q(sla_clocks__metric=Metric.RESOLUTION)
+            )
+        )
         .aggregate(**aggs)
     )
     return [Backlog(at=t, total=row[f"t{i}"], overdue=row[f"o{i}"]) for i, t in enumerate(points)]

@@ -66,6 +66,24 @@ def test_backlog_now_and_overdue(period):
     assert (b.total, b.overdue) == (2, 1)
 
 
+def test_backlog_series_overdue_counts_resolution_breaches_by_then(period):
+    """Overdue at t: open at t and its resolution timer breached by t. Other clocks of the
+    same ticket (first response) neither count nor multiply the ticket."""
+    from metrics.selectors.volume import metric_backlog_series
+
+    a = make_ticket(created=at(0), status="open")
+    b = make_ticket(created=at(0), frt_min=5, solved=at(3, hours=12))
+    make_ticket(created=at(0), status="open")  # no clock: open, never overdue
+    clock(a, "resolution", "breached", breached_at=at(1, hours=12))
+    clock(a, "first_response", "breached", breached_at=at(0, hours=2))
+    clock(b, "resolution", "breached", breached_at=at(2, hours=12))
+    clock(b, "first_response", "met")
+    points = [at(1), at(2), at(3), at(4)]
+    series = metric_backlog_series(period, points)
+    assert [p.total for p in series] == [3, 3, 3, 2]
+    assert [p.overdue for p in series] == [0, 1, 2, 1]
+
+
 def test_business_hours_frt_over_a_weekend(period):
     """Friday 17:30 → Monday 09:30 is 1 business hour on Mon–Fri 09:00–18:00."""
     cal = BusinessCalendarFactory(hours={d: [(time(9), time(18))] for d in range(5)})
