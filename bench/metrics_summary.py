@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--explain", action="store_true", help="print each query's time")
     parser.add_argument("--no-check", action="store_true", help="skip the raw-path comparison")
+    parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     end = timezone.now() + timedelta(minutes=1)
     f = MetricFilter(start=end - timedelta(days=args.days), end=end)
@@ -67,6 +68,22 @@ def main() -> None:
             for q in ctx.captured_queries:
                 print(f"  {q['time']}s  {q['sql'][:160]}")
     print(f"median {statistics.median(times):.3f} s over {len(times)} runs")
+    total = Ticket.objects.count()
+    from bench.common import figure, write_json
+
+    write_json(
+        args.json,
+        [
+            figure(
+                f"metrics summary selector, {args.days} days",
+                unit="ms",
+                runs=[t * 1000 for t in times],
+                target="< 1000 ms" if total >= 1_000_000 else "",
+                queries=len(ctx.captured_queries),
+                tickets=total,
+            )
+        ],
+    )
     print(json.dumps(jsonable(result["current"]), indent=1, default=str))
     if not args.no_check:
         t0 = time.perf_counter()
