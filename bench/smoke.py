@@ -33,7 +33,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 from bench.common import machine  # noqa: E402
 
@@ -233,6 +232,7 @@ def main() -> None:
         name, _, ms = item.rpartition("=")
         slow[name] = float(ms)
 
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         sys.exit("bench-smoke runs on PostgreSQL: set DATABASE_URL to a postgres:// URL")
