@@ -65,7 +65,9 @@ class ImportSummary:
             self.rejected.append((line, reason))
 
     def as_dict(self, *, max_rejects: int | None = None) -> dict:
-        rejected = self.rejected if max_rejects is None else self.rejected[:max_rejects]
+        rejected = sorted(self.rejected)  # by line (the channel check comes per batch)
+        if max_rejects is not None:
+            rejected = rejected[:max_rejects]
         return {
             "lines": self.lines,
             "created": self.created,
@@ -517,5 +519,5 @@ def _mark_rollups(summary: ImportSummary) -> None:
     from metrics.rollup import rollup_mark
 
     window = MetricsSettings.load().fcr_window_days
-    today = timezone.now().date()
-    rollup_mark(summary.first_day - timedelta(days=window), max(summary.last_day, today))
+    yesterday = timezone.now().date() - timedelta(days=1)  # today is never built yet
+    rollup_mark(summary.first_day - timedelta(days=window), max(summary.last_day, yesterday))

@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 shown = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
                 w(f"  new {label} ({len(names)}): {shown}")
         w(f"  rejected: {summary.rejected_total:,}")
-        for line, reason in summary.rejected[: options["show_errors"]]:
+        for line, reason in sorted(summary.rejected)[: options["show_errors"]]:
             w(f"    line {line}: {reason}")
         if summary.rejected_total > options["show_errors"]:
             w(f"    ... {summary.rejected_total - options['show_errors']:,} more (--show-errors N)")
