@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.automation.models import ChannelSettings, Rule, Trigger
+from tickets.automation.models import ChannelSettings, Rule, RuleFiring, Trigger
 from tickets.forms_rules import (
     ACTION_LABELS,
     CONDITION_FIELDS,
@@ -184,21 +184,10 @@ class TriggerGroup:
 
 
 def rules_settings_list(*, lookups: Lookups) -> list[TriggerGroup]:
-    """Every rule in evaluation order, grouped by trigger, each with `summary` and `fired`:
-    time-based rules count their firings (RuleFiring); the others count the tickets whose
-    history shows a change made by the rule. Two queries whatever the number of rules."""
-    rules = list(Rule.objects.annotate(firing_count=Count("firings")).order_by("position", "id"))
-    changed = dict(
-        TicketEvent.objects.filter(actor_label__in=[f"rule:{r.pk}" for r in rules])
-        .values_list("actor_label")
-        .annotate(n=Count("ticket_id", distinct=True))
-        .values_list("actor_label", "n")
-    )
+    """Every rule in evaluation order, grouped by trigger, each with its `summary`.
+    One query whatever the number of rules."""
     groups = {t: TriggerGroup(t, str(label), []) for t, label in Trigger.choices}
-    for rule in rules:
-        rule.fired = (
-            rule.firing_count if rule.trigger == Trigger.TIME else changed.get(f"rule:{rule.pk}", 0)
-        )
+    for rule in Rule.objects.order_by("position", "id"):
         rule.summary = rule_summary(rule, lookups)
         groups.setdefault(rule.trigger, TriggerGroup(rule.trigger, rule.trigger, [])).rules.append(
             rule
@@ -207,6 +196,30 @@ def rules_settings_list(*, lookups: Lookups) -> list[TriggerGroup]:
         for i, rule in enumerate(group.rules):
             rule.is_first, rule.is_last = i == 0, i == len(group.rules) - 1
     return [g for g in groups.values() if g.rules]
+
+
+def rules_fired_counts() -> dict[int, int]:
+    """How often each rule fired: time-based rules count their firings (RuleFiring); the
+    others count the tickets whose history shows a change made by the rule (`rule:<id>`).
+
+    The second query reads the whole event log (there is no index on the actor), about
+    0.7 s per 2 million events on PostgreSQL, so the page asks for it after it is shown."""
+    rules = dict(Rule.objects.values_list("pk", "trigger"))
+    firings = dict(
+        RuleFiring.objects.values_list("rule_id")
+        .annotate(n=Count("id"))
+        .values_list("rule_id", "n")
+    )
+    changed = dict(
+        TicketEvent.objects.filter(actor_label__in=[f"rule:{pk}" for pk in rules])
+        .values_list("actor_label")
+        .annotate(n=Count("ticket_id", distinct=True))
+        .values_list("actor_label", "n")
+    )
+    return {
+        pk: firings.get(pk, 0) if trigger == Trigger.TIME else changed.get(f"rule:{pk}", 0)
+        for pk, trigger in rules.items()
+    }
 
 
 # --- dry runs --------------------------------------------------------------------------------

@@ -1,17 +1,33 @@
 from django.urls import path
 
 from tickets import views
-from tickets.views import actions, bulk, canned, preferences, rules_settings, worksession
+from tickets.views import (
+    actions,
+    bulk,
+    canned,
+    export,
+    preferences,
+    rules_settings,
+    worksession,
+)
 
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("queue/bulk/", bulk.queue_bulk_view, name="queue-bulk"),
+    path("queue/export.csv", export.queue_csv_view, name="queue-export-csv"),
+    path(
+        "customers/<int:customer_id>/export/",
+        export.customer_export_view,
+        name="customer-export",
+    ),
+    path("customers/<int:customer_id>/erase/", export.customer_erase_view, name="customer-erase"),
     path("preferences/", preferences.preferences_view, name="preferences"),
     path("preferences/language/", preferences.language_switch_view, name="preferences-language"),
     path("work-sessions/", worksession.work_session_view, name="work-session"),
     path("settings/rules/", rules_settings.rules_list_view, name="rules-settings"),
     path("settings/rules/new/", rules_settings.rule_new_view, name="rule-new"),
     path("settings/rules/reorder/", rules_settings.rules_reorder_view, name="rules-reorder"),
+    path("settings/rules/fired/", rules_settings.rules_fired_view, name="rules-fired"),
     path("settings/rules/<int:rule_id>/", rules_settings.rule_edit_view, name="rule-edit"),
     path(
         "settings/rules/<int:rule_id>/toggle/", rules_settings.rule_toggle_view, name="rule-toggle"

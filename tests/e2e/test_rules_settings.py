@@ -115,6 +115,7 @@ def test_admin_builds_dry_runs_and_saves_a_rule(live_server, page, screenshot):
     item = page.locator(f"#rule-{rule.pk}")
     summary = item.locator(".rule-summary").inner_text()
     assert "“refund”" in summary and "Telegram" in summary and "team Billing" in summary
+    page.wait_for_selector(f"#fired-{rule.pk}:has-text('fired 0 times')")  # htmx fetched it
     screenshot("rules-settings-list")
     assert not page.js_errors
 
@@ -123,6 +124,8 @@ def test_admin_builds_dry_runs_and_saves_a_rule(live_server, page, screenshot):
     ticket = Ticket.objects.get(channel=telegram)
     assert "Return" in {t.name for t in ticket.tags.all()}
     assert ticket.priority == "high" and ticket.team.name == "Billing"
+    page.reload()
+    page.wait_for_selector(f"#fired-{rule.pk}:has-text('fired 1 time')")
 
 
 def test_admin_reorders_by_dragging_and_sees_row_errors(live_server, page, screenshot):
@@ -167,6 +170,7 @@ def test_admin_reorders_by_dragging_and_sees_row_errors(live_server, page, scree
 
 def test_without_javascript_a_rule_is_built_with_the_show_fields_button(live_server, browser):
     UserFactory(username="ada", role="admin")
+    Rule.objects.create(name="earlier", actions=[{"type": "add_tag", "tag": "x"}])
     context = browser.new_context(
         viewport={"width": 1280, "height": 800}, java_script_enabled=False
     )

@@ -36,6 +36,7 @@ from tickets.selectors_rules import (
     explained,
     rule_draft_dry_run,
     rule_summary,
+    rules_fired_counts,
     rules_lookups,
     rules_saved_dry_run,
     rules_settings_list,
@@ -64,14 +65,32 @@ def rules_list_view(request):
             explained(r, lookups)
             for r in rules_saved_dry_run(trigger=trigger, sample=dry_form.sample())
         ]
+    groups = rules_settings_list(lookups=lookups)
+    # The counts read the whole event log: htmx fetches them once the page shows; without
+    # JavaScript a link asks for them inline.
+    show_counts = bool(request.GET.get("counts"))
+    if show_counts:
+        fired = rules_fired_counts()
+        for group in groups:
+            for rule in group.rules:
+                rule.fired = fired.get(rule.pk, 0)
     context = {
-        "groups": rules_settings_list(lookups=lookups),
+        "groups": groups,
+        "show_counts": show_counts,
         "dry_form": dry_form,
         "triggers": Trigger.choices,
         "dry_trigger": trigger,
         "results": results,
     }
     return render(request, "tickets/settings/rules_list.html", context)
+
+
+@admin_page
+def rules_fired_view(request):
+    """How often each rule fired, as fragments htmx puts in place on the list."""
+    return render(
+        request, "tickets/settings/_fired_counts.html", {"fired": rules_fired_counts().items()}
+    )
 
 
 def _editor_page(request, editor: RuleEditor, rule: Rule | None, dry_form, result=None):
