@@ -15,6 +15,7 @@ from tickets.models import (
     Team,
     Ticket,
     TicketEvent,
+    WorkspaceSettings,
 )
 
 
@@ -160,6 +161,19 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkspaceSettings)
+class WorkspaceSettingsAdmin(admin.ModelAdmin):
+    """One row of site-wide switches: it can be changed, never added twice or deleted."""
+
+    list_display = ["__str__", "restrict_operators_to_teams"]
+
+    def has_add_permission(self, request):
+        return not WorkspaceSettings.objects.exists() and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -9,6 +9,9 @@ Presence (collision detection): on a watched ticket the page sends
 operators watching it receive {"type": "presence", "ticket_id", "user_id", "name", "state"}.
 Typing is throttled per connection; a newcomer's first "viewing" is answered by the others,
 so everyone sees who is already there. Leaving the page or closing the socket sends "left".
+
+An operator restricted to their teams (tickets.visibility) receives only events of tickets
+they may see, and cannot watch another team's ticket.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ TYPING_THROTTLE_SECONDS = 2.0
 # The same event reaches an operator through several groups (queue, agent, ticket):
 # forward it once.
 DEDUPE_SECONDS = 2.0
+# How long a connection trusts what it last read of the team-restriction switch.
+RESTRICTION_RECHECK_SECONDS = 10.0
 
 
 @database_sync_to_async
@@ -45,6 +50,28 @@ def _typing_elsewhere(ticket_id: int, user) -> None:
     from tickets import dispatch
 
     dispatch.emit(dispatch.AGENT_TYPING, ticket_id=ticket_id, user=user)
+
+
+@database_sync_to_async
+def _team_restricted(user) -> bool:
+    from tickets.visibility import team_restricted
+
+    return team_restricted(user, fresh=True)
+
+
+@database_sync_to_async
+def _visible_ids(user, ticket_ids) -> set[int]:
+    from tickets.visibility import visible_ticket_ids
+
+    return visible_ticket_ids(user, ticket_ids)
+
+
+def _event_ticket_ids(event: dict) -> list[int]:
+    ids = [event["ticket_id"]] if isinstance(event.get("ticket_id"), int) else []
+    for item in event.get("items") or []:
+        if isinstance(item, dict) and isinstance(item.get("ticket_id"), int):
+            ids.append(item["ticket_id"])
+    return ids
 
 
 @database_sync_to_async
@@ -67,6 +94,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user.pk
         self.user_name = user.get_full_name() or user.get_username()
         self.user = user
+        self.restricted_until = 0.0
+        self.restricted = False
         groups = ["queue", f"agent.{user.pk}"]
         if await _is_manager(user):
             groups.append("managers")  # SLA escalations and other alerts for managers
@@ -99,6 +128,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool) or ticket_id <= 0:
             return
         if action == "watch" and ticket_id not in self.watched:
+            visible = await self._may_see([ticket_id])
+            if visible is not None and ticket_id not in visible:
+                return
             if len(self.watched) >= MAX_WATCHED:
                 await self._leave(f"ticket.{self.watched.pop()}")
             self.watched.add(ticket_id)
@@ -119,6 +151,19 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 self.last_typing[ticket_id] = now
                 await _typing_elsewhere(ticket_id, self.user)
             await self._presence(ticket_id, state)
+
+    async def _is_restricted(self) -> bool:
+        now = time.monotonic()
+        if now >= self.restricted_until:
+            self.restricted = await _team_restricted(self.user)
+            self.restricted_until = now + RESTRICTION_RECHECK_SECONDS
+        return self.restricted
+
+    async def _may_see(self, ticket_ids: list[int]) -> set[int] | None:
+        """The visible subset of `ticket_ids`, or None when this operator sees everything."""
+        if not await self._is_restricted():
+            return None
+        return await _visible_ids(self.user, ticket_ids)
 
     async def _presence(self, ticket_id: int, state: str, *, hello: bool = False) -> None:
         await self.channel_layer.group_send(
@@ -161,6 +206,17 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if key in self.recent:
             return
         self.recent[key] = now
+        ticket_ids = _event_ticket_ids(event)
+        if ticket_ids:
+            visible = await self._may_see(ticket_ids)
+            if visible is not None:
+                if "items" in event:
+                    items = [i for i in event["items"] if i.get("ticket_id") in visible]
+                    if not items:
+                        return
+                    event = {**event, "items": items}
+                elif event.get("ticket_id") not in visible:
+                    return
         if (
             event.get("type") == "message.created"
             and event.get("direction") == "in"

@@ -18,6 +18,7 @@ from tickets.models import (
     TicketEvent,
     WorkSession,
 )
+from tickets.visibility import tickets_visible_to
 
 
 def ticket_list() -> QuerySet[Ticket]:
@@ -59,8 +60,10 @@ def queue_view_counts(*, user) -> dict[str, int]:
     """Counts of the queue's saved views, in one aggregate query over active tickets only (the
     cost follows the open work, not the history; "All tickets" has no count for that reason).
     Counting priority_rank (never NULL) rather than id lets PostgreSQL answer from the
-    ticket_active_counts index alone."""
-    return Ticket.objects.filter(status__in=ACTIVE_STATUSES).aggregate(
+    ticket_active_counts index alone. An operator restricted to their teams counts only the
+    tickets they can see."""
+    active = tickets_visible_to(user, Ticket.objects.filter(status__in=ACTIVE_STATUSES))
+    return active.aggregate(
         mine=Count("priority_rank", filter=Q(assignee_id=user.pk)),
         unassigned=Count("priority_rank", filter=Q(assignee__isnull=True)),
         overdue=Count("priority_rank", filter=ticket_overdue_condition()),
@@ -69,10 +72,12 @@ def queue_view_counts(*, user) -> dict[str, int]:
     )
 
 
-def ticket_get_for_workspace(*, ticket_id: int) -> Ticket:
-    """One ticket with everything its page shows; the query count does not grow with rows."""
+def ticket_get_for_workspace(*, ticket_id: int, user=None) -> Ticket:
+    """One ticket with everything its page shows; the query count does not grow with rows.
+    With `user`, a ticket they may not see raises Ticket.DoesNotExist like a missing one."""
+    qs = Ticket.objects.all() if user is None else tickets_visible_to(user)
     return (
-        Ticket.objects.select_related("customer", "channel", "assignee", "team")
+        qs.select_related("customer", "channel", "assignee", "team")
         .prefetch_related(
             "tags",
             Prefetch(
@@ -89,11 +94,13 @@ def ticket_get_for_workspace(*, ticket_id: int) -> Ticket:
     )
 
 
-def customer_previous_tickets(*, ticket: Ticket, limit: int = 10) -> list[Ticket]:
+def customer_previous_tickets(*, ticket: Ticket, user=None, limit: int = 10) -> list[Ticket]:
     """The customer's other tickets, newest first, with what they need to show their outcome
-    (status, solve time, the ticket they were merged into). One query whatever their number."""
+    (status, solve time, the ticket they were merged into). One query whatever their number.
+    With `user`, only the tickets they may see (another team's stay hidden)."""
+    qs = Ticket.objects.all() if user is None else tickets_visible_to(user)
     return list(
-        Ticket.objects.filter(customer_id=ticket.customer_id)
+        qs.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .select_related("channel")
         .only(
@@ -111,8 +118,9 @@ def customer_previous_tickets(*, ticket: Ticket, limit: int = 10) -> list[Ticket
     )
 
 
-def customer_ticket_count(*, customer_id: int) -> int:
-    return Ticket.objects.filter(customer_id=customer_id).count()
+def customer_ticket_count(*, customer_id: int, user=None) -> int:
+    qs = Ticket.objects.all() if user is None else tickets_visible_to(user)
+    return qs.filter(customer_id=customer_id).count()
 
 
 def ticket_last_public_message_id(*, ticket: Ticket) -> int:

@@ -8,6 +8,7 @@ teams they belong to, tickets with no team, and tickets assigned to them.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from helpdesk.roles import MANAGER, has_role
 from tickets.models import Ticket, WorkspaceSettings
@@ -17,11 +18,20 @@ def workspace_settings() -> WorkspaceSettings:
     return WorkspaceSettings.objects.get_or_create(pk=1)[0]
 
 
-def team_restricted(user) -> bool:
-    """True if `user` only sees their teams' tickets."""
+def team_restricted(user, *, fresh: bool = False) -> bool:
+    """True if `user` only sees their teams' tickets.
+
+    The switch is read once per user object (one request); `fresh` reads it again (a
+    websocket connection lives longer than a request)."""
     if has_role(user, MANAGER):
         return False
-    return WorkspaceSettings.objects.filter(pk=1, restrict_operators_to_teams=True).exists()
+    cached = getattr(user, "_helpdesk_team_restricted", None)
+    if cached is not None and not fresh:
+        return cached
+    restricted = WorkspaceSettings.objects.filter(pk=1, restrict_operators_to_teams=True).exists()
+    if user is not None:
+        user._helpdesk_team_restricted = restricted
+    return restricted
 
 
 def ticket_visibility_q(user) -> Q | None:
@@ -46,3 +56,23 @@ def ticket_visible(user, ticket: Ticket) -> bool:
     if condition is None:
         return True
     return Ticket.objects.filter(condition, pk=ticket.pk).exists()
+
+
+def visible_ticket_or_404(user, ticket_id, queryset: QuerySet[Ticket] | None = None) -> Ticket:
+    """The ticket `user` may open, or Http404: another team's ticket does not exist for a
+    restricted operator (a 403 would confirm the number is in use)."""
+    qs = tickets_visible_to(user, Ticket.objects.all() if queryset is None else queryset)
+    try:
+        return qs.get(pk=ticket_id)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such ticket.") from None
+
+
+def visible_ticket_ids(user, ticket_ids) -> set[int]:
+    """Those of `ticket_ids` that `user` may see (one query; none when unrestricted)."""
+    ids = {int(pk) for pk in ticket_ids}
+    if ticket_visibility_q(user) is None:
+        return ids
+    return set(
+        tickets_visible_to(user, Ticket.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+    )

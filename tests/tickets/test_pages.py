@@ -158,7 +158,8 @@ def test_queue_tag_colour_cannot_inject_css(operator_client):
 def test_queue_query_count_does_not_grow(operator_client, django_assert_max_num_queries, n):
     _tickets(n, assignee=UserFactory(role="operator"))
     operator_client.get("/")  # the first page loads the operator's preferences into the session
-    with django_assert_max_num_queries(12):
+    # 13: one of them reads the team-restriction switch (tickets.visibility).
+    with django_assert_max_num_queries(13):
         response = operator_client.get("/")
     assert len(response.context["tickets"]) == n
 
@@ -236,7 +237,8 @@ def test_ticket_page_query_count_does_not_grow(
         TicketEvent.objects.create(ticket=ticket, kind="replied", actor=operator, data={"i": i})
     TicketFactory.create_batch(3, customer=ticket.customer)
     operator_client.get("/")  # the first page loads the operator's preferences into the session
-    with django_assert_max_num_queries(17):
+    # 18: one of them reads the team-restriction switch (tickets.visibility).
+    with django_assert_max_num_queries(18):
         response = operator_client.get(f"/tickets/{ticket.pk}/")
     assert len(response.context["conversation"]) == 2 * n
 

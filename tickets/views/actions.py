@@ -18,12 +18,13 @@ from tickets.services import (
     ticket_set_team,
 )
 from tickets.views.common import form_errors, operator_page, run_change
+from tickets.visibility import tickets_visible_to, visible_ticket_or_404
 
 
 @require_POST
 @operator_page
 def ticket_tags_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = visible_ticket_or_404(request.user, ticket_id)
     form = TagsForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
@@ -46,7 +47,7 @@ def ticket_tags_view(request, ticket_id: int):
 @require_POST
 @operator_page
 def ticket_team_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = visible_ticket_or_404(request.user, ticket_id)
     form = TeamForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
@@ -66,12 +67,12 @@ def ticket_team_view(request, ticket_id: int):
 @require_POST
 @operator_page
 def ticket_merge_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = visible_ticket_or_404(request.user, ticket_id)
     form = MergeForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
         return redirect("ticket", ticket_id=ticket.pk)
-    target = Ticket.objects.filter(pk=form.cleaned_data["target"]).first()
+    target = tickets_visible_to(request.user).filter(pk=form.cleaned_data["target"]).first()
     if target is None:
         messages.error(request, _("There is no ticket with that number."))
         return redirect("ticket", ticket_id=ticket.pk)
@@ -89,6 +90,7 @@ def ticket_merge_view(request, ticket_id: int):
 @require_POST
 @operator_page
 def message_split_view(request, ticket_id: int, message_id: int):
+    visible_ticket_or_404(request.user, ticket_id)
     message = get_object_or_404(Message, pk=message_id, ticket_id=ticket_id)
     result = run_change(
         request,
@@ -104,7 +106,9 @@ def message_split_view(request, ticket_id: int, message_id: int):
 @require_POST
 @operator_page
 def customer_notes_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=ticket_id)
+    ticket = visible_ticket_or_404(
+        request.user, ticket_id, Ticket.objects.select_related("customer")
+    )
     form = CustomerNotesForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
@@ -120,7 +124,9 @@ def customer_notes_view(request, ticket_id: int):
 @operator_page
 def customer_link_view(request, ticket_id: int):
     """Link the ticket's customer with another one (the same person): this one survives."""
-    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=ticket_id)
+    ticket = visible_ticket_or_404(
+        request.user, ticket_id, Ticket.objects.select_related("customer")
+    )
     form = CustomerLinkForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
@@ -129,7 +135,9 @@ def customer_link_view(request, ticket_id: int):
     if form.cleaned_data.get("by") == "customer":
         other = Customer.objects.filter(pk=number).first()
     else:
-        found = Ticket.objects.filter(pk=number).select_related("customer").first()
+        found = (
+            tickets_visible_to(request.user).filter(pk=number).select_related("customer").first()
+        )
         other = found.customer if found else None
     if other is None:
         messages.error(request, _("No customer found for that number."))

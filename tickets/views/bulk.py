@@ -15,6 +15,7 @@ from tickets.models import Status, Tag, Ticket
 from tickets.selectors import operator_users
 from tickets.services import ticket_assign, ticket_merge, ticket_set_status, ticket_set_tags
 from tickets.views.common import operator_page
+from tickets.visibility import tickets_visible_to
 
 
 def _back(request):
@@ -58,7 +59,8 @@ def queue_bulk_view(request):
             for error in errors:
                 messages.error(request, error)
         return _back(request)
-    tickets = list(Ticket.objects.filter(pk__in=form.cleaned_data["tickets"]).order_by("pk"))
+    chosen = Ticket.objects.filter(pk__in=form.cleaned_data["tickets"])
+    tickets = list(tickets_visible_to(request.user, chosen).order_by("pk"))
     calls = _action(request, form, tickets)
     if calls is None:
         messages.error(request, _("Choose what to apply to the selected tickets."))

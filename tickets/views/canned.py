@@ -6,13 +6,13 @@ Both answer JSON; the browser builds the list with textContent, so nothing is pa
 from __future__ import annotations
 
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.models import CannedResponse, Ticket
 from tickets.selectors import agent_team_ids, canned_get_visible, canned_search
 from tickets.services import canned_use
 from tickets.views.common import operator_page
+from tickets.visibility import visible_ticket_or_404
 
 
 @require_GET
@@ -44,7 +44,9 @@ def canned_search_view(request, ticket_id: int):
 @require_POST
 @operator_page
 def canned_use_view(request, ticket_id: int, canned_id: int):
-    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=ticket_id)
+    ticket = visible_ticket_or_404(
+        request.user, ticket_id, Ticket.objects.select_related("customer")
+    )
     try:
         canned = canned_get_visible(
             user=request.user, team_ids=agent_team_ids(user=request.user), canned_id=canned_id

@@ -20,6 +20,7 @@ from tickets.views.common import (
     saved_views_nav,
 )
 from tickets.views.sla_hooks import SLA_STATES, sla_badges_for, sla_state_condition
+from tickets.visibility import tickets_visible_to
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("status", "priority", "channel", "team", "assignee", "tag", "sla", "q")
@@ -66,7 +67,7 @@ def queue(request):
     saved = SAVED_VIEWS_BY_KEY.get(view_key) or SAVED_VIEWS_BY_KEY[DEFAULT_VIEW]
     _created_range(data)
 
-    tickets = ticket_list().filter(saved.condition(request.user))
+    tickets = tickets_visible_to(request.user, ticket_list()).filter(saved.condition(request.user))
     # A saved view shows active tickets unless the operator picked a status explicitly.
     if saved.active_only and not data.getlist("status"):
         tickets = tickets.filter(status__in=ACTIVE_STATUSES)

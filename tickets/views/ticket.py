@@ -46,6 +46,7 @@ from tickets.views.common import (
     saved_views_nav,
 )
 from tickets.views.sla_hooks import sla_clocks_for
+from tickets.visibility import visible_ticket_or_404
 
 EVENT_LABELS = {
     "created": gettext_lazy("Ticket created"),
@@ -147,7 +148,7 @@ def _priority_label(value) -> str:
 
 def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 200, conflict=None):
     try:
-        ticket = ticket_get_for_workspace(ticket_id=ticket_id)
+        ticket = ticket_get_for_workspace(ticket_id=ticket_id, user=request.user)
     except Ticket.DoesNotExist:
         return render(request, "tickets/not_found.html", status=404)
     decorate_ticket(ticket, timezone.now())
@@ -175,12 +176,14 @@ def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 20
         "teams": Team.objects.order_by("name"),
         "all_tags": Tag.objects.order_by("name"),
         "tag_names": ", ".join(t.name for t in ticket.tag_list),
-        "customer_ticket_count": customer_ticket_count(customer_id=ticket.customer_id),
+        "customer_ticket_count": customer_ticket_count(
+            customer_id=ticket.customer_id, user=request.user
+        ),
         "work_seconds": ticket_work_seconds(ticket=ticket),
         "events": events,
         "customer": ticket.customer,
         "identities": list(ticket.customer.identities.all()),
-        "previous_tickets": customer_previous_tickets(ticket=ticket),
+        "previous_tickets": customer_previous_tickets(ticket=ticket, user=request.user),
         "operators": operators,
         "status_choices": Status.choices,
         "priority_choices": Priority.choices,
@@ -198,7 +201,7 @@ def ticket_detail(request, ticket_id: int):
 @require_POST
 @operator_page
 def ticket_reply_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = visible_ticket_or_404(request.user, ticket_id)
     form = ReplyForm(request.POST)
     if form.is_valid() and not form.is_internal and not form.cleaned_data["confirm"]:
         # Someone else answered (or the customer wrote) since the page was rendered: show it
@@ -237,7 +240,7 @@ def ticket_reply_view(request, ticket_id: int):
 def _form_change(request, ticket_id: int, form, change):
     """Validate `form`, then run `change(ticket, cleaned_data)` through its service; back to
     the ticket page either way, with the errors as messages."""
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = visible_ticket_or_404(request.user, ticket_id)
     if form.is_valid():
         run_change(request, lambda: change(ticket, form.cleaned_data), ticket.pk)
     else:
@@ -283,6 +286,7 @@ def ticket_assign_view(request, ticket_id: int):
 @require_POST
 @operator_page
 def message_retry_view(request, ticket_id: int, message_id: int):
+    visible_ticket_or_404(request.user, ticket_id)
     message = get_object_or_404(
         Message.objects.select_related("ticket"), pk=message_id, ticket_id=ticket_id
     )

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.exceptions import ApplicationError
 from tickets.forms import WorkSessionForm
-from tickets.models import Ticket
 from tickets.services import work_session_record
 from tickets.views.common import operator_page
+from tickets.visibility import tickets_visible_to
 
 
 def _from_millis(value: int) -> datetime.datetime:
@@ -25,7 +25,7 @@ def work_session_view(request):
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     data = form.cleaned_data
-    ticket = Ticket.objects.filter(pk=data["ticket"]).first()
+    ticket = tickets_visible_to(request.user).filter(pk=data["ticket"]).first()
     if ticket is None:
         return JsonResponse({"error": "no such ticket"}, status=404)
     try:
