@@ -18,7 +18,8 @@ worker with 2 processes, beat) on its own ports against the given database and R
    `websockets` library); webhooks arrive at `--rate` per second for `--seconds`. For every
    message and every agent, the time from just before the webhook POST to the moment the
    agent's socket delivers that message's `message.created` event: p50 and p99 over all
-   deliveries, and how many never arrived.
+   deliveries, and how many never arrived. Keep `--rate` below the processing rate of part
+   1, or the figure measures a growing queue rather than the path to the screen.
 3. Memory: resident size (VmRSS) of the web (gunicorn worker), realtime and Celery worker
    processes after the run.
 
