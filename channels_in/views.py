@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -13,6 +16,7 @@ from channels_in.selectors import channel_for_webhook
 from channels_in.services import inbound_event_store
 from helpdesk.exceptions import PayloadInvalid, SignatureInvalid
 
+logger = logging.getLogger(__name__)
 READ_CHUNK = 64 * 1024
 
 
@@ -52,6 +56,19 @@ def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request, kind: str, channel_id: int):
+    try:
+        return _webhook(request, kind, channel_id)
+    except (OperationalError, InterfaceError):
+        # The database is away (restart, failover): nothing was stored, so the sender must
+        # retry; messengers and our generic contract retry on 5xx. The next request
+        # reconnects by itself (CONN_HEALTH_CHECKS).
+        logger.warning("webhook %s/%s refused: database unavailable", kind, channel_id)
+        response = _error(503, "unavailable", "Storage is briefly unavailable; retry later.")
+        response["Retry-After"] = "5"
+        return response
+
+
+def _webhook(request, kind: str, channel_id: int):
     adapter = adapter_for(kind)
     handshake = getattr(adapter, "handshake", None)
     if request.method == "GET" and handshake is None:

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,3 +41,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         response.data = error_body(code, str(exc.detail))
     return response
+
+
+@csrf_exempt  # nothing is done with the request
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any path under /api/ that names no endpoint: the JSON 404, not an HTML page."""
+    message = "No API endpoint at this address."
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+            message = f"No API endpoint at this address; did you mean {request.path}/ ?"
+        except Resolver404:
+            pass
+    return JsonResponse(error_body("not_found", message), status=404)

@@ -292,16 +292,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "helpdesk.api_schema.ApiSchema",
     "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "helpdesk.throttling.ApiUserRateThrottle",
-        "helpdesk.throttling.ApiAnonRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.throttling.ApiUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
-# API rate limits ("N/s", "N/min", "N/hour", "N/day"): per token or signed-in user, and per
-# address for anonymous requests. Empty turns a limit off.
+# API rate limit ("N/s", "N/min", "N/hour", "N/day") per token or signed-in user; empty: none.
 API_RATE_USER = os.environ.get("API_RATE_USER", "1200/min")
-API_RATE_ANON = os.environ.get("API_RATE_ANON", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Help desk API",
     "DESCRIPTION": (
@@ -323,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "tickets.models.ChannelKind",
         "SurveyKindEnum": "metrics.models.SurveyKind",
         "MessageDeliveryStatusEnum": "tickets.models.DeliveryStatus",
+        "WebhookDeliveryStatusEnum": "tickets.integrations.models.DeliveryStatus",
     },
 }
 

@@ -1,7 +1,8 @@
-"""Rate limits of the API, per token (or per signed-in user) and per address when anonymous.
+"""Rate limits of the API, per token (or per signed-in user).
 
-Rates come from settings (environment: API_RATE_USER, API_RATE_ANON), read on each request so
-an operator can change them without code and tests can lower them.
+The rate comes from settings (environment: API_RATE_USER), read on each request so an operator
+can change it without code and tests can lower it. Anonymous requests are refused before any
+limit applies; the token endpoint has its own per-address limit (scope "token").
 """
 
 from __future__ import annotations
@@ -26,19 +27,8 @@ class ApiUserRateThrottle(_SettingsRateThrottle):
     def get_cache_key(self, request, view) -> str | None:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
-            return None  # counted by ApiAnonRateThrottle
+            return None
         token = getattr(request, "auth", None)
         key = getattr(token, "key", None)
         ident = f"token:{key[:12]}" if key else f"user:{user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class ApiAnonRateThrottle(_SettingsRateThrottle):
-    scope = "api_anon"
-    setting = "API_RATE_ANON"
-
-    def get_cache_key(self, request, view) -> str | None:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

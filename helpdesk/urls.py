@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from helpdesk.api_auth import TokenObtainApi
+from helpdesk.api_errors import api_not_found
 from helpdesk.health import healthz, livez
 from helpdesk.media import media
 from helpdesk.prometheus import metrics_view
@@ -30,3 +31,5 @@ urlpatterns = [
 
 # Attachments are customer data: only operators (and above) may fetch them.
 urlpatterns += [path("media/<path:path>", media, name="media")]
+# Any other address under /api/ answers the API's JSON 404 (after every API route above).
+urlpatterns += [re_path(r"^api/", api_not_found, name="api-not-found")]

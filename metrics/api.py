@@ -44,7 +44,15 @@ class MetricsSummaryApi(APIView):
 class DashboardApi(APIView):
     permission_classes = [IsManager]
 
-    @extend_schema(parameters=FILTER_PARAMS, responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "page", str, OpenApiParameter.PATH, enum=sorted(PAGES), description="dashboard"
+            ),
+            *FILTER_PARAMS,
+        ],
+        responses={200: dict},
+    )
     def get(self, request, page: str):
         if page not in PAGES:
             return Response({"detail": "Unknown dashboard."}, status=status.HTTP_404_NOT_FOUND)
