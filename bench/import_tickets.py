@@ -173,6 +173,20 @@ def write_file(path: Path, tickets: int, prefix: str, seed: int) -> int:
     return broken
 
 
+def backend_cpu(connection) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same host only)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -203,9 +217,11 @@ def main() -> None:
     before_t, before_m = Ticket.objects.count(), Message.objects.count()
 
     load_before = os.getloadavg()[0]
+    db0 = backend_cpu(connection)
     t0, cpu0 = time.perf_counter(), time.process_time()
     call_command("import_tickets", str(path), "--show-errors", "3")
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    db_cpu = backend_cpu(connection) - db0 if db0 is not None else None
     load_after = os.getloadavg()[0]
     tickets = Ticket.objects.count() - before_t
     messages = Message.objects.count() - before_m
@@ -214,9 +230,11 @@ def main() -> None:
         f"{messages:,} messages imported in {elapsed:.1f}s "
         f"({tickets / elapsed:,.0f} tickets/s)"
     )
+    db_text = f"{db_cpu:.1f}s" if db_cpu is not None else "not measured (remote server)"
     print(
-        f"this process's CPU time {cpu:.1f}s; load average {load_before:.1f} before, "
-        f"{load_after:.1f} after (other work on the machine slows the wall time)"
+        f"CPU time: this process {cpu:.1f}s, its PostgreSQL backend {db_text}; load average "
+        f"{load_before:.1f} before, {load_after:.1f} after (other work on the machine "
+        "stretches the wall time)"
     )
     out = [
         figure(
@@ -230,6 +248,7 @@ def main() -> None:
             messages=messages,
             vendor=connection.vendor,
             cpu_seconds=round(cpu, 1),
+            db_backend_cpu_seconds=round(db_cpu, 1) if db_cpu is not None else None,
             load_average=round(load_before, 1),
         )
     ]

@@ -7,6 +7,7 @@ process: any web replica answers the status, any worker runs it.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from celery import shared_task
@@ -20,6 +21,7 @@ from tickets.transfer.importer import import_lines
 logger = logging.getLogger(__name__)
 
 TTL = 24 * 3600
+JOB_ID = re.compile(r"[0-9a-f]{32}")
 # Rejected lines a job keeps for its status answer (the total is always given).
 MAX_ERRORS_SHOWN = 1000
 
@@ -29,6 +31,8 @@ def _key(job_id: str) -> str:
 
 
 def import_job_get(job_id: str) -> dict | None:
+    if not JOB_ID.fullmatch(job_id):
+        return None
     return cache.get(_key(job_id))
 
 
