@@ -1,16 +1,25 @@
-"""Time rules + routing per inbound message with 200 active rules; print the median.
+"""What rules and routing add to each inbound message with 200 active rules; medians.
 
     createdb -h 127.0.0.1 -U postgres helpdesk_rules
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_rules \\
-        .venv/bin/python bench/rules_routing.py --rules 200 --messages 200 --runs 5
+        .venv/bin/python bench/rules_routing.py --rules 200 --messages 100 --runs 5
+    HELPDESK_VAR_DIR=/tmp/rules-bench .venv/bin/python bench/rules_routing.py   # SQLite
 
 Migrates the database, keeps the default taxonomy and adds generated rules up to `--rules`
 active message rules (keyword, regex, channel, customer and priority conditions; most do not
 match, as in life). A team of 5 online agents takes the tickets round-robin. Each message is a
 new customer's (a new ticket: the costliest path: ticket-created rules, message rules, team,
-agent lock and assignment). The automation subscribers are wrapped with a timer, so the figure
-is exactly what rules and routing add to `receive()`, including their database writes.
-Not part of the test suite.
+agent lock and assignment); `--follow-ups` also sends a second message on every ticket.
+
+Every dispatcher subscriber is wrapped with a timer and every query is counted against the
+subscriber running it, exclusively (a subscriber's time excludes the subscribers it sets off):
+
+- rules + routing: the automation subscribers (rules, bot, routing) with their own writes;
+- SLA reaction: `sla`'s subscribers while they react to those writes (TICKET_UPDATED);
+- other reactions: the other apps' subscribers (metrics marks, outgoing webhooks) likewise;
+- whole receive(): the wall time of `tickets.services.receive()` per message, all included.
+
+Medians over `--runs` (a first, uncounted run warms the caches). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import os
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,8 +46,10 @@ TEXTS = [
     "Thanks a lot, great service!",
 ]
 
+OURS, SLA, OTHER, INTAKE = "rules+routing", "sla reaction", "other reactions", "intake"
 
-def seed(total_rules: int) -> None:
+
+def seed(total_rules: int):
     from tickets.automation.models import ChannelSettings, Rule, TeamRouting
     from tickets.models import AgentProfile, Channel, Team
 
@@ -87,33 +99,56 @@ def seed(total_rules: int) -> None:
     return channel
 
 
-_depth = [0]
+class Ledger:
+    """Exclusive time and queries per owner: the innermost running subscriber owns them."""
 
+    def __init__(self) -> None:
+        self.stack: list[list] = []  # [owner, started, time spent in nested subscribers]
+        self.time: dict[str, float] = defaultdict(float)
+        self.queries: dict[str, int] = defaultdict(int)
 
-def timed(fn, bucket: list[float], *, mine: bool):
-    """Time a subscriber. Ours: the total; another app's (sla) reacting to a change our
-    actions made: counted separately, so both figures are printed."""
+    def reset(self) -> None:
+        self.time.clear()
+        self.queries.clear()
 
-    def wrapper(**kw):
-        if not mine and not _depth[0]:
-            return fn(**kw)
-        _depth[0] += mine
-        start = time.perf_counter()
-        try:
-            return fn(**kw)
-        finally:
-            _depth[0] -= mine
-            if not (mine and _depth[0]):  # nested in one of ours: inside the outer timer
-                bucket.append(time.perf_counter() - start)
+    def owner_of(self, fn) -> str:
+        from tickets.automation import receivers
 
-    return wrapper
+        if fn in {f for _e, f in receivers.SUBSCRIPTIONS}:
+            return OURS
+        if not any(frame[0] == OURS for frame in self.stack):
+            return ""  # not set off by automation: part of the intake itself
+        return SLA if fn.__module__.startswith("sla.") else OTHER
+
+    def wrap(self, fn):
+        def wrapper(**kw):
+            owner = self.owner_of(fn)
+            if not owner:
+                return fn(**kw)
+            frame = [owner, time.perf_counter(), 0.0]
+            self.stack.append(frame)
+            try:
+                return fn(**kw)
+            finally:
+                self.stack.pop()
+                spent = time.perf_counter() - frame[1]
+                self.time[owner] += spent - frame[2]
+                if self.stack:
+                    self.stack[-1][2] += spent
+
+        return wrapper
+
+    def count(self, execute, sql, params, many, context):
+        self.queries[self.stack[-1][0] if self.stack else INTAKE] += 1
+        return execute(sql, params, many, context)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rules", type=int, default=200)
-    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--follow-ups", action="store_true", help="also a second message each")
     args = parser.parse_args()
 
     import django
@@ -124,7 +159,6 @@ def main() -> None:
     from django.utils import timezone
 
     from tickets import dispatch
-    from tickets.automation import receivers
     from tickets.automation.models import Rule
     from tickets.inbound import InboundMessage, SenderIdentity
     from tickets.models import Customer, Ticket
@@ -134,40 +168,45 @@ def main() -> None:
     channel = seed(args.rules)
     active = Rule.objects.filter(is_active=True, trigger="message_received").count()
 
-    spent: list[float] = []
-    foreign: list[float] = []
-    ours = {fn for _event, fn in receivers.SUBSCRIPTIONS}
+    ledger = Ledger()
     for event, fns in list(dispatch._subscribers.items()):
         for fn in list(fns):
             dispatch.unsubscribe(event, fn)
-            if fn in ours:
-                dispatch.subscribe(event, timed(fn, spent, mine=True))
-            else:
-                dispatch.subscribe(event, timed(fn, foreign, mine=False))
+            dispatch.subscribe(event, ledger.wrap(fn))
 
-    per_run = []
-    sla_runs = []
-    totals = []
-    stamp = int(time.time())
-    for run in range(args.runs + 1):  # the first run warms caches and is not counted
-        spent.clear()
-        foreign.clear()
+    def send(external_id: str, user: str, text: str) -> float:
+        msg = InboundMessage(
+            channel_id=channel.pk,
+            external_message_id=external_id,
+            sender=SenderIdentity(external_id=user, name="Bench"),
+            text=text,
+            sent_at=timezone.now(),
+        )
         start = time.perf_counter()
-        for i in range(args.messages):
-            receive(
-                msg=InboundMessage(
-                    channel_id=channel.pk,
-                    external_message_id=f"bench-{stamp}-{run}-{i}",
-                    sender=SenderIdentity(external_id=f"bench-{stamp}-{run}-{i}", name="Bench"),
-                    text=TEXTS[i % len(TEXTS)],
-                    sent_at=timezone.now(),
-                )
-            )
-        total = time.perf_counter() - start
-        if run:
-            per_run.append((sum(spent) - sum(foreign)) / args.messages * 1000)
-            sla_runs.append(sum(foreign) / args.messages * 1000)
-            totals.append(total / args.messages * 1000)
+        receive(msg=msg)
+        return time.perf_counter() - start
+
+    per_run: dict[str, list[float]] = defaultdict(list)
+    queries: dict[str, list[float]] = defaultdict(list)
+    stamp = int(time.time())
+    phases = ["new ticket", "follow-up"] if args.follow_ups else ["new ticket"]
+    with connection.execute_wrapper(ledger.count):
+        for run in range(args.runs + 1):  # the first run warms caches and is not counted
+            for phase in phases:
+                ledger.reset()
+                total = 0.0
+                for i in range(args.messages):
+                    user = f"bench-{stamp}-{run}-{i}"
+                    total += send(f"{user}-{phase}", user, TEXTS[i % len(TEXTS)])
+                if not run:
+                    continue
+                n = args.messages
+                per_run[(phase, "receive")].append(total / n * 1000)
+                queries[(phase, "receive")].append(sum(ledger.queries.values()) / n)
+                for owner in (OURS, SLA, OTHER):
+                    per_run[(phase, owner)].append(ledger.time[owner] / n * 1000)
+                    queries[(phase, owner)].append(ledger.queries[owner] / n)
+
     from tickets.rules.apply import context_build, rules_load
     from tickets.rules.engine import rules_evaluate
 
@@ -175,24 +214,29 @@ def main() -> None:
     ticket = Ticket.objects.filter(channel=channel).select_related("channel", "customer").last()
     message = ticket.messages.first()
     ctx = context_build(ticket=ticket, message=message, trigger="message_received", used=used)
-    start = time.perf_counter()
-    for _ in range(1000):
-        ctx.__dict__.pop("text_normalized", None)
-        rules_evaluate(specs, ctx)
-    pure = (time.perf_counter() - start) / 1000 * 1000
+    pure = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(1000):
+            ctx.__dict__.pop("text_normalized", None)
+            rules_evaluate(specs, ctx)
+        pure.append((time.perf_counter() - start) / 1000 * 1000)
     Ticket.objects.filter(channel=channel).delete()
     Customer.objects.filter(name="Bench", tickets__isnull=True).delete()
 
     print(f"database: {connection.vendor}; active message rules: {active}")
-    print(f"messages per run: {args.messages}; runs: {args.runs}")
-    print("rules+routing ms/message per run:", ", ".join(f"{v:.2f}" for v in per_run))
-    print(f"pure evaluation of {len(specs)} rules (no database): {pure:.3f} ms/message")
-    print(f"median rules+routing: {statistics.median(per_run):.2f} ms/message")
-    print(
-        "other apps' subscribers reacting to those changes (sla), median: "
-        f"{statistics.median(sla_runs):.2f} ms/message"
-    )
-    print(f"median whole receive(): {statistics.median(totals):.2f} ms/message")
+    print(f"messages per run: {args.messages}; runs: {args.runs} (+1 warm-up)")
+    print(f"pure evaluation of {len(specs)} rules (no database): {statistics.median(pure):.3f} ms")
+    for phase in phases:
+        print(f"-- {phase}: median ms/message (runs) · queries/message")
+        for part in (OURS, SLA, OTHER, "receive"):
+            runs = per_run[(phase, part)]
+            label = "whole receive()" if part == "receive" else part
+            print(
+                f"{label:>18}: {statistics.median(runs):7.2f} ms "
+                f"({', '.join(f'{v:.2f}' for v in runs)}) · "
+                f"{statistics.median(queries[(phase, part)]):.1f} queries"
+            )
 
 
 if __name__ == "__main__":

@@ -223,10 +223,14 @@ def _tag(name: str, *, create: bool) -> Tag | None:
     return tag
 
 
-def _tags_preload(actions: list[Action]) -> None:
-    """Read every tag the actions name in one query (into the scope `_tag` reads)."""
-    names = {str(a.params["tag"]).lower() for a in actions if a.type in TAG_ACTIONS}
+def _tags_preload(update: TicketUpdate, actions: list[Action]) -> None:
+    """Read every tag the actions add and the ticket lacks in one query (into the scope
+    `_tag` reads)."""
+    names = {str(a.params["tag"]).lower() for a in actions if a.type == "add_tag"}
     if len(names) < 2 or not scoped_active():
+        return
+    names -= {name.lower() for name in update.tags.values()}
+    if len(names) < 2:
         return
     found: dict[str, Tag] = {}
     for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=names).order_by("name"):
@@ -236,16 +240,19 @@ def _tags_preload(actions: list[Action]) -> None:
 
 
 def _tags_change(update: TicketUpdate, actions: list[Action]) -> None:
-    """Consecutive tag actions of one rule: one tag change (one event)."""
-    add = [
-        t for a in actions if a.type == "add_tag" if (t := _tag(str(a.params["tag"]), create=True))
-    ]
-    remove = [
-        t
-        for a in actions
-        if a.type == "remove_tag"
-        if (t := _tag(str(a.params["tag"]), create=False))
-    ]
+    """Consecutive tag actions of one rule: one tag change (one event). A tag the ticket
+    already has needs no lookup to add, and one it lacks none to remove."""
+    present = {name.lower(): pk for pk, name in update.tags.items()}
+    add: list[Tag] = []
+    remove: list[Tag] = []
+    for action in actions:
+        name = str(action.params["tag"])
+        pk = present.get(name.lower())
+        if action.type == "add_tag":
+            if pk is None and (tag := _tag(name, create=True)):
+                add.append(tag)
+        elif pk is not None:
+            remove.append(Tag(pk=pk, name=update.tags[pk]))
     update.set_tags(add=add, remove=remove, actor_label=_label(actions[0]))
 
 
@@ -345,7 +352,7 @@ def actions_run(*, update: TicketUpdate, actions: list[Action]) -> PassResult:
     writes what gathered first. The caller saves the update at the end (routing may still
     add the assignee to it)."""
     result = PassResult(ticket=update.ticket)
-    _tags_preload(actions)
+    _tags_preload(update, actions)
     i = 0
     while i < len(actions):
         action = actions[i]
