@@ -47,6 +47,7 @@ class Resolver:
         self.created_agents: list[str] = []
         self.created_tags: list[str] = []
         self.created_teams: list[str] = []
+        self.skip_fk_checks = False
 
     # --- channels -------------------------------------------------------------------------
 

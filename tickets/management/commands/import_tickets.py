@@ -50,6 +50,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
         parser.add_argument(
+            "--skip-fk-checks",
+            action="store_true",
+            help="PostgreSQL superuser only: skip foreign-key triggers of the bulk inserts",
+        )
+        parser.add_argument(
             "--show-errors", type=int, default=50, help="rejected lines listed (default 50)"
         )
 
@@ -64,7 +69,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
         with fh:
-            summary = import_lines(fh, batch_size=options["batch_size"], progress=bar)
+            summary = import_lines(
+                fh,
+                batch_size=options["batch_size"],
+                progress=bar,
+                skip_fk_checks=options["skip_fk_checks"],
+            )
         if bar:
             bar.close()
         elapsed = time.monotonic() - started
