@@ -32,7 +32,7 @@ CONDITIONS_STORED = [
     {"type": "priority", "priorities": ["urgent", "high"]},
     {"type": "status", "statuses": ["new"], "not": True},
     {"type": "team", "teams": ["", 7]},
-    {"type": "has_tag", "tags": ["vip"], "mode": "any"},
+    {"type": "has_tag", "tags": ["vip"]},
     {"type": "has_tag", "tags": ["a", "b"], "mode": "all"},
     {"type": "has_tag", "tags": ["spam"], "mode": "none"},
     {"type": "has_tag", "tags": ["a", "b"], "mode": "all", "not": True},
@@ -215,3 +215,21 @@ def test_rows_left_empty_are_dropped_and_the_order_follows_the_row_numbers():
         {"type": "set_status", "status": "open"},
     ]
     assert editor.cleaned_data["conditions"] == []
+
+
+@pytest.mark.django_db
+def test_the_default_rules_come_back_unchanged_from_the_editor():
+    from tickets.automation.models import Rule
+    from tickets.selectors_rules import rules_lookups
+
+    rules = list(Rule.objects.all())
+    assert len(rules) >= 9  # the default taxonomy
+    lookups = rules_lookups()
+    for rule in rules:
+        editor = RuleEditor(
+            _post(rule.conditions, rule.actions, name=rule.name, match=rule.match),
+            lookups=lookups,
+        )
+        assert editor.is_valid(), rule.name
+        assert editor.cleaned_data["conditions"] == rule.conditions, rule.name
+        assert editor.cleaned_data["actions"] == rule.actions, rule.name

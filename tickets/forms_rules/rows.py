@@ -170,7 +170,9 @@ def parse_condition(data, n: int, lookups: Lookups) -> tuple[Row, dict | None]:
     if spec.kind == "bool":
         item[spec.param] = row.op == "yes"
     elif row.type == "has_tag":
-        item["mode"] = "all" if row.op == "not_all" else row.op
+        mode = "all" if row.op == "not_all" else row.op
+        if mode != "any":  # the engine's default stays implicit, as rules are usually stored
+            item["mode"] = mode
     if row.op in NEGATIVE:
         item["not"] = True
     if not row.errors:
