@@ -164,3 +164,17 @@ def test_csv_export_needs_a_role():
     assert client_for(None).get("/api/tickets/export.csv").status_code == 401
     nobody = UserFactory(username="nobody")
     assert client_for(nobody).get("/api/tickets/export.csv").status_code == 403
+
+
+def test_a_job_that_fails_says_so(admin_user, manager):
+    from tickets.transfer.jobs import _set, import_job_get, import_job_run
+
+    job_id = "0" * 32
+    _set(job_id, id=job_id, status="queued", lines_done=0, summary=None)
+    with pytest.raises(FileNotFoundError):
+        import_job_run(job_id=job_id, path="imports/missing.jsonl")
+    job = import_job_get(job_id)
+    assert job["status"] == "failed" and job["error"]
+    body = client_for(admin_user).get(f"/api/import/{job_id}/").json()
+    assert body["status"] == "failed" and body["summary"] is None
+    assert client_for(manager).get(f"/api/import/{job_id}/").status_code == 403
