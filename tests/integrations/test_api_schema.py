@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,7 +72,18 @@ def test_every_webhook_operation_is_described_with_real_bodies():
 
 
 @pytest.fixture
-def world(admin_user, subscribe):
+def keep_test_connection():
+    """Calling the WSGI app directly would close the test's database connection at the end
+    of each request (Django's test client disconnects this handler the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(admin_user, subscribe, keep_test_connection):
     sub = subscribe("https://crm.example.com/hooks")
     delivery = WebhookDelivery.objects.create(
         subscription=sub, event="ping", body='{"id": "x"}', status="failed"

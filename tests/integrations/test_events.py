@@ -24,6 +24,7 @@ from tickets.integrations.models import DeliveryStatus, WebhookDelivery
 from tickets.models import Status, Ticket
 from tickets.rules.apply import rules_cache_clear
 from tickets.services import (
+    message_split,
     receive,
     ticket_reply,
     ticket_set_priority,
@@ -104,11 +105,11 @@ def test_only_subscribed_event_types_are_sent(sink, subscribe, channel, committe
     assert [e for e, _ in events(sink, sub.secret)] == ["message.created"]
 
 
-def test_changes_made_while_a_ticket_is_created_are_part_of_ticket_created(
+def test_rule_changes_on_a_new_ticket_follow_ticket_created_as_one_update(
     sink, subscribe, channel, committed
 ):
-    """Rules run on ticket creation (before ticket.created is recorded): their changes are
-    in the ticket.created payload and never sent as earlier ticket.updated events."""
+    """ticket.created always comes first; what the intake's rules then set on the new ticket
+    (priority, tags, team, assignee) arrives as one ticket.updated naming every field."""
     Rule.objects.create(
         name="Urgent words",
         trigger=Trigger.TICKET_CREATED,
@@ -119,11 +120,33 @@ def test_changes_made_while_a_ticket_is_created_are_part_of_ticket_created(
     rules_cache_clear()
     sub = subscribe(sink.url, events=["ticket.created", "ticket.updated"])
     with committed():
-        customer_writes(channel, text="urgent: the site is down")
+        customer_writes(channel, text="urgent: the delivery site is down")
     got = events(sink, sub.secret)
-    assert got[0][0] == "ticket.created"
-    assert got[0][1]["data"]["ticket"]["priority"] == "urgent"
-    assert all("priority" not in p["data"].get("changed", []) for _, p in got)
+    assert [e for e, _ in got] == ["ticket.created", "ticket.updated"]
+    assert got[0][1]["data"]["ticket"]["priority"] == "normal"
+    update = got[1][1]["data"]
+    assert {"priority", "tags"} <= set(update["changed"])
+    assert update["ticket"]["priority"] == "urgent" and "delivery" in update["ticket"]["tags"]
+
+
+def test_a_split_ticket_is_announced_once_with_what_rules_set_on_it(
+    sink, subscribe, channel, agent, committed
+):
+    """A split creates the ticket and runs the creation rules before announcing it: the
+    receiver gets ticket.created with the rules' result and no earlier update."""
+    with committed():
+        ticket = customer_writes(channel, text="Hello").message.ticket
+        second = customer_writes(channel, text="Also, one more question").message
+    sub = subscribe(sink.url, events=["ticket.created", "ticket.updated"])
+    with committed():
+        new = message_split(message=second, actor=agent)
+    got = events(sink, sub.secret)
+    assert [e for e, _ in got] == ["ticket.created"]
+    data = got[0][1]["data"]
+    assert data["ticket"]["id"] == new.pk != ticket.pk
+    assert data["ticket"]["tags"] == ["repeat customer"]  # set by a ticket-created rule
+    assert data["message"]["id"] == second.pk
+    assert list(WebhookDelivery.objects.values_list("event", flat=True)) == ["ticket.created"]
 
 
 def test_updates_name_what_changed(sink, subscribe, channel, committed):
