@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.login_throttle import ThrottledAdminAuthenticationForm
 from tickets.models import (
     AgentProfile,
     Attachment,
@@ -180,4 +181,5 @@ class WorkspaceSettingsAdmin(admin.ModelAdmin):
 
 
 admin.site.site_header = _("Help desk administration")
+admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.site_title = _("Help desk")
