@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--label", default="")
     parser.add_argument("--api-only", action="store_true", help="only the JSON endpoints")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="no unmeasured first request (slow pages)"
+    )
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
 
@@ -68,7 +71,7 @@ def main() -> None:
     print(f"{'page':<40}{'median ms':>10}{'min ms':>10}{'queries':>9}")
     out = []
     for label, url in urls:
-        times, queries = measure(client, url, args.runs)
+        times, queries = measure(client, url, args.runs, warm=not args.no_warm)
         print(
             f"{label:<40}{statistics.median(times):>10.1f}{min(times):>10.1f}{queries:>9}",
             flush=True,

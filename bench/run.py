@@ -306,8 +306,10 @@ def main() -> None:
             )
     if "dashboards" in groups:
         env = {"DATABASE_URL": url["1m"]}
+        # Once each, no warm-up: at 1M some take over a minute on this machine (see
+        # docs/performance.md), so repetitions would take most of an hour.
         results += run_script(
-            env, [PY, "bench/dashboards.py", "--runs", str(runs), "--label", "1M"], log=log
+            env, [PY, "bench/dashboards.py", "--runs", "1", "--no-warm", "--label", "1M"], log=log
         )
     if "summary" in groups:
         env = {"DATABASE_URL": url["1m"]}
@@ -354,12 +356,19 @@ def main() -> None:
         quick=q,
         seeding_seconds=seeding,
     )
+    # Runs of part of the groups (--only) on the same day add to that day's results: a
+    # figure measured again replaces its earlier value.
+    json_path = Path(args.out) / f"{stamp}.json"
+    if json_path.exists():
+        earlier = json.loads(json_path.read_text())
+        names = {f["figure"] for f in results}
+        results = [f for f in earlier["figures"] if f["figure"] not in names] + results
+        info["earlier_runs"] = [*earlier["machine"].get("earlier_runs", []), earlier["machine"]]
+        info["earlier_runs"][-1].pop("earlier_runs", None)
     text = table(results, markdown=False)
     print("\n" + text)
     md = table(results, markdown=True)
-    (Path(args.out) / f"{stamp}.json").write_text(
-        json.dumps({"machine": info, "figures": results}, indent=1, default=str)
-    )
+    json_path.write_text(json.dumps({"machine": info, "figures": results}, indent=1, default=str))
     header = (
         f"Run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC, {info['nproc']} cores, "
         f"{info['ram_gib']} GiB RAM, PostgreSQL {info['postgresql']}, Redis {info['redis']}, "
