@@ -20,7 +20,7 @@ from tickets.rules.apply import channel_settings
 
 pytestmark = pytest.mark.django_db
 
-# Measured on SQLite and PostgreSQL alike: 56 for a new ticket (of which 11 are the rules,
+# Measured on SQLite and PostgreSQL alike: 55 for a new ticket (of which 10 are the rules,
 # routing and their one write; 137 before they were combined and the scope cache was added)
 # and 17 for a follow-up (33 before). Both include the subscribers of other apps (SLA
 # timers, metrics marks, outgoing webhooks).

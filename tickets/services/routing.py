@@ -79,9 +79,11 @@ def default_team_pick(*, update: TicketUpdate) -> None:
 
 
 def _lock_agents(team_ids: list[int], *, with_users: bool = False) -> list[AgentProfile]:
+    """The teams' agents, locked in pk order. `with_users`: with each agent's user and
+    skills row (if any) read in the same query (only the agent rows are locked)."""
     qs = AgentProfile.objects.select_for_update(of=("self",))
     if with_users:
-        qs = qs.select_related("user")
+        qs = qs.select_related("user", "skills")
     return list(
         qs.filter(
             pk__in=AgentProfile.teams.through.objects.filter(team_id__in=team_ids).values(
@@ -98,13 +100,25 @@ def _loads(user_ids: list[int], *, exclude_ticket: int | None = None) -> dict[in
     return dict(qs.values_list("assignee_id").annotate(n=Count("pk")).order_by())
 
 
+def _has_skills_row(agent: AgentProfile) -> bool:
+    """Whether the agent has an AgentSkills row (read with the agents: no query)."""
+    try:
+        agent.skills  # noqa: B018
+    except AgentSkills.DoesNotExist:
+        return False
+    return True
+
+
 def _skilled(
     update: TicketUpdate, team: list[AgentProfile], free: list[AgentProfile], strict: bool
 ) -> list[AgentProfile]:
     """The free agents with the most of the ticket's skill tags (tags some team member has
     as a skill). None of them free: wait (strict) or anyone free."""
+    with_skills = [a.pk for a in team if _has_skills_row(a)]
+    if not with_skills:
+        return free
     rows = AgentSkills.tags.through.objects.filter(
-        agentskills__agent_id__in=[a.pk for a in team]
+        agentskills__agent_id__in=with_skills
     ).values_list("agentskills__agent_id", "tag_id")
     skills: dict[int, set[int]] = {}
     for agent_id, tag_id in rows:
