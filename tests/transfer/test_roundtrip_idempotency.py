@@ -185,7 +185,7 @@ def test_a_batch_failing_in_the_database_falls_back_to_one_savepoint_per_ticket(
     none of its rows remain."""
     from tickets.transfer import importer
 
-    real = importer._write
+    real = importer.write_batch
 
     def failing(records, resolver):
         if any(r.external_id == "X2" for r in records):
@@ -193,7 +193,7 @@ def test_a_batch_failing_in_the_database_falls_back_to_one_savepoint_per_ticket(
                 cursor.execute("INSERT INTO tickets_ticket (id) VALUES (NULL)")
         return real(records, resolver)
 
-    monkeypatch.setattr(importer, "_write", failing)
+    monkeypatch.setattr(importer, "write_batch", failing)
     summary = import_lines(jsonl(ticket_line("X1"), ticket_line("X2"), ticket_line("X3")))
     assert summary.created == 2
     assert [line for line, _ in summary.rejected] == [2]
