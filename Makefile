@@ -80,5 +80,17 @@ bench-smoke: $(STAMP)
 	DATABASE_URL=$${BENCH_SMOKE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/helpdesk_bench_smoke} \
 		$(PY) bench/smoke.py $(SMOKE_ARGS)
 
+.PHONY: faults soak
+
+## faults: the fault tests (Redis and PostgreSQL outages, killed workers, a dead channel
+## endpoint, beat away for an hour) on a PostgreSQL cluster and Redis of their own.
+faults: $(STAMP)
+	HELPDESK_FAULTS=1 $(PY) -m pytest tests/faults -p no:cacheprovider
+
+## soak: a bounded load run on the production topology, then a count (every accepted message
+## stored exactly once); SOAK_SECONDS and SOAK_CONCURRENCY size it (see docs/operations.md).
+soak: $(STAMP)
+	$(PY) bench/soak.py --seconds $(or $(SOAK_SECONDS),120) --concurrency $(or $(SOAK_CONCURRENCY),16)
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
