@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -390,8 +391,14 @@ HELPDESK_CRM_CUSTOMER_URL = os.environ.get("HELPDESK_CRM_CUSTOMER_URL", "")
 
 # --- security (production defaults) ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# The CSRF cookie stays readable: htmx and the page scripts send it as X-CSRFToken.
 CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Sites allowed to frame the web-chat pages (/webchat/...), e.g. "https://shop.example.com";
+# every other page refuses framing (Content-Security-Policy frame-ancestors 'none').
+WEBCHAT_FRAME_ANCESTORS = env_list("WEBCHAT_FRAME_ANCESTORS", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

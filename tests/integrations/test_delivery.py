@@ -14,12 +14,15 @@ from django.core import mail
 from helpdesk.audit.models import AuditEntry
 from tests.factories.tickets import TicketFactory, UserFactory
 from tests.integrations.conftest import verify
+from tickets.integrations import transport
 from tickets.integrations.models import WebhookDelivery, WebhookSubscription
 from tickets.integrations.services import (
+    deliveries,
     webhook_deliver,
     webhook_ping,
     webhook_redeliver,
     webhook_secret_rotate,
+    webhook_subscription_delete,
     webhook_subscription_update,
 )
 from tickets.integrations.tasks import webhooks_retry_due
@@ -289,3 +292,22 @@ def test_ping_reaches_the_receiver_signed(sink, subscribe, committed, admin_user
     }
     assert json.loads(WebhookDelivery.objects.get(pk=ping.pk).body) == payload
     assert WebhookSubscription.objects.get(pk=sub.pk).consecutive_failures == 0
+
+
+def test_a_subscription_deleted_during_a_send_is_no_error(
+    sink, subscribe, ticket, django_capture_on_commit_callbacks
+):
+    sub = subscribe(sink.url, events=["ticket.updated"])
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket_set_priority(ticket=ticket, priority="high")
+    delivery = WebhookDelivery.objects.get()
+    delivery.subscription = sub
+    assert deliveries._claim(delivery.pk, T0)
+    delivery.refresh_from_db()
+    webhook_subscription_delete(subscription=sub)
+    outcome = transport.Outcome(
+        status_code=500, response_excerpt="", duration_ms=3, error="HTTP 500"
+    )
+    recorded = deliveries._record(delivery, outcome)  # the admin deleted it meanwhile
+    assert recorded.status == "retrying"
+    assert not WebhookDelivery.objects.exists() and not WebhookSubscription.objects.exists()

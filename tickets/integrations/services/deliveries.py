@@ -76,7 +76,9 @@ def webhook_deliver(*, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
         delivery.error = "The subscription is disabled; not sent."
-        delivery.save(update_fields=["status", "next_attempt_at", "error"])
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=delivery.status, next_attempt_at=None, error=delivery.error
+        )
         return delivery
     body = delivery.body.encode()
     headers = protocol.request_headers(
@@ -112,17 +114,12 @@ def _record(delivery: WebhookDelivery, outcome: transport.Outcome) -> WebhookDel
     else:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
+    fields = ["status", "next_attempt_at", "delivered_at", "response_code", "response_body"]
+    fields += ["duration_ms", "error"]
     with transaction.atomic():
-        delivery.save(
-            update_fields=[
-                "status",
-                "next_attempt_at",
-                "delivered_at",
-                "response_code",
-                "response_body",
-                "duration_ms",
-                "error",
-            ]
+        # An UPDATE, not save(): the subscription may have been deleted during the send.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            **{name: getattr(delivery, name) for name in fields}
         )
         if delivery.event != PING:  # a test ping says nothing about the event traffic
             if ok:
