@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from channels_in.attachment_limits import attachments_within_limits
 from channels_in.models import EventStatus, InboundEvent
 from channels_in.registry import ADAPTERS, adapter_for
 from helpdesk.exceptions import ApplicationError
@@ -171,7 +172,7 @@ def inbound_event_process(*, event_id: int) -> InboundEvent:
             )
         messages = adapter.parse(body=body, channel=event.channel, event_id=event.pk)
         for msg in messages:
-            receive(msg=msg)
+            receive(msg=attachments_within_limits(msg))
     except Exception as exc:
         event.status = EventStatus.FAILED
         event.error = _describe(exc)
