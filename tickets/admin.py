@@ -1,5 +1,8 @@
 """Django admin for the ticket data model. Changes that carry rules go through services."""
 
+import secrets
+
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +22,85 @@ from tickets.models import (
     WorkspaceSettings,
 )
 
+SECRET_MASK = "********"  # noqa: S105 (what the form shows instead of a secret)
+SECRET_KEY_PARTS = ("token", "secret", "password", "passwd", "key")
+
+
+def _is_secret_key(key) -> bool:
+    return any(part in str(key).lower() for part in SECRET_KEY_PARTS)
+
+
+def config_masked(value):
+    """A channel's config with every token-like value replaced by the mask."""
+    if isinstance(value, dict):
+        return {
+            k: SECRET_MASK if _is_secret_key(k) and v not in ("", None) else config_masked(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [config_masked(v) for v in value]
+    return value
+
+
+def config_unmasked(new, old):
+    """The submitted config with each value still showing the mask put back as stored."""
+    if isinstance(new, dict):
+        old = old if isinstance(old, dict) else {}
+        return {
+            k: old.get(k, "") if v == SECRET_MASK else config_unmasked(v, old.get(k))
+            for k, v in new.items()
+        }
+    if isinstance(new, list):
+        old = old if isinstance(old, list) else []
+        return [config_unmasked(v, old[i] if i < len(old) else None) for i, v in enumerate(new)]
+    return new
+
+
+class ChannelAdminForm(forms.ModelForm):
+    """Credentials are write-only: the secret is never shown (type a new one to replace it)
+    and token-like config values show as a mask that, left as is, keeps the stored value."""
+
+    new_secret = forms.CharField(
+        label=_("New secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Leave empty to keep the current secret (generated for a new channel). "
+            "Secrets are never shown after saving."
+        ),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["kind", "name", "config", "is_active", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "config" in self.fields:
+            self.initial["config"] = config_masked(self.instance.config or {})
+
+    def clean_config(self):
+        config = self.cleaned_data.get("config")
+        if self.instance.pk:
+            return config_unmasked(config, self.instance.config or {})
+        return config
+
+    def save(self, commit=True):
+        channel = super().save(commit=False)
+        new = self.cleaned_data.get("new_secret")
+        if new:
+            channel.secret = new
+        elif not channel.secret:
+            channel.secret = secrets.token_urlsafe(32)
+        if commit:
+            channel.save()
+        return channel
+
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelAdminForm
     list_display = ["name", "kind", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]

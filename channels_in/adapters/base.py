@@ -38,13 +38,38 @@ def hmac_hex(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_hmac_header(*, request: HttpRequest, header: str, secret: str) -> None:
-    """Check `<header>: sha256=<hex HMAC-SHA256 of the body>` in constant time."""
+def channel_secrets(channel) -> list[str]:
+    """The secrets a webhook of `channel` may be signed with: the current one, and after a
+    rotation the previous one until its grace period ends."""
+    from django.utils import timezone
+
+    found = [channel.secret] if channel.secret else []
+    previous = getattr(channel, "previous_secret", "")
+    until = getattr(channel, "previous_secret_until", None)
+    if previous and until is not None and timezone.now() < until:
+        found.append(previous)
+    return found
+
+
+def secret_matches(given: str, candidates: list[str]) -> bool:
+    """Constant-time comparison against every candidate (no early exit on a match)."""
+    matched = False
+    for candidate in candidates:
+        matched |= hmac.compare_digest(given.encode(), candidate.encode())
+    return matched
+
+
+def verify_hmac_header(*, request: HttpRequest, header: str, secret: str | list[str]) -> None:
+    """Check `<header>: sha256=<hex HMAC-SHA256 of the body>` in constant time, against one
+    secret or several (a rotated channel's current and previous secrets)."""
+    candidates = [secret] if isinstance(secret, str) else list(secret)
+    candidates = [c for c in candidates if c]
     given = request.headers.get(header, "")
-    if not secret or not given.startswith("sha256="):
+    if not candidates or not given.startswith("sha256="):
         raise SignatureInvalid("Missing or malformed signature.")
-    expected = hmac_hex(secret, request.body)
-    if not hmac.compare_digest(given.removeprefix("sha256=").strip().lower(), expected):
+    given = given.removeprefix("sha256=").strip().lower()
+    expected = [hmac_hex(c, request.body) for c in candidates]
+    if not secret_matches(given, expected):
         raise SignatureInvalid("Signature does not match.")
 
 

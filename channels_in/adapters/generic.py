@@ -22,7 +22,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from channels_in.adapters.base import SIGNATURE_HEADER, hmac_hex, verify_hmac_header
+from channels_in.adapters.base import (
+    SIGNATURE_HEADER,
+    channel_secrets,
+    hmac_hex,
+    verify_hmac_header,
+)
 from helpdesk.exceptions import DeliveryError, PayloadInvalid
 from tickets.inbound import AttachmentRef, InboundMessage, SenderIdentity
 from tickets.models import Channel, Message
@@ -122,7 +127,9 @@ class GenericAdapter:
     kind: ClassVar[str] = "generic"
 
     def verify(self, *, request: HttpRequest, channel: Channel) -> None:
-        verify_hmac_header(request=request, header=SIGNATURE_HEADER, secret=channel.secret)
+        verify_hmac_header(
+            request=request, header=SIGNATURE_HEADER, secret=channel_secrets(channel)
+        )
 
     def dedupe_key(self, *, body: bytes, channel: Channel) -> str:
         payload = _load(body)

@@ -23,7 +23,7 @@ from typing import ClassVar
 from django.http import HttpRequest
 from django.utils import timezone
 
-from channels_in.adapters.base import SIGNATURE_HEADER, verify_hmac_header
+from channels_in.adapters.base import SIGNATURE_HEADER, channel_secrets, verify_hmac_header
 from channels_in.adapters.email import mime
 from channels_in.adapters.email.parse import parse_mail, to_inbound
 from channels_in.adapters.email.send import send_email
@@ -50,7 +50,9 @@ class EmailAdapter:
     kind: ClassVar[str] = "email"
 
     def verify(self, *, request: HttpRequest, channel: Channel) -> None:
-        verify_hmac_header(request=request, header=SIGNATURE_HEADER, secret=channel.secret)
+        verify_hmac_header(
+            request=request, header=SIGNATURE_HEADER, secret=channel_secrets(channel)
+        )
 
     def dedupe_key(self, *, body: bytes, channel: Channel) -> str:
         return email_dedupe_key(body)

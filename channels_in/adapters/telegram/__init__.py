@@ -11,13 +11,13 @@ or a test fake), optional `max_download_bytes`.
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import logging
 import re
 from typing import ClassVar
 
 from django.http import HttpRequest
 
+from channels_in.adapters.base import channel_secrets, secret_matches
 from channels_in.adapters.buttons import menu_of, telegram_markup
 from channels_in.adapters.telegram.api import BotApi, BotApiError, delivery_error
 from channels_in.adapters.telegram.parse import (
@@ -44,9 +44,10 @@ class TelegramAdapter:
 
     def verify(self, *, request: HttpRequest, channel: Channel) -> None:
         given = request.headers.get(SECRET_HEADER, "")
-        if not channel.secret or not given:
+        candidates = channel_secrets(channel)
+        if not candidates or not given:
             raise SignatureInvalid(f"Missing {SECRET_HEADER} header.")
-        if not hmac.compare_digest(given.encode(), channel.secret.encode()):
+        if not secret_matches(given, candidates):
             raise SignatureInvalid(f"{SECRET_HEADER} does not match the channel's secret.")
 
     def dedupe_key(self, *, body: bytes, channel: Channel) -> str:

@@ -20,7 +20,7 @@ from typing import ClassVar
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from channels_in.adapters.base import body_digest, verify_hmac_header
+from channels_in.adapters.base import body_digest, channel_secrets, verify_hmac_header
 from channels_in.adapters.buttons import menu_of, whatsapp_interactive
 from channels_in.adapters.whatsapp.api import GraphApi, GraphError, delivery_error
 from channels_in.adapters.whatsapp.parse import (
@@ -65,7 +65,9 @@ class WhatsAppAdapter:
         return HttpResponse("Verification failed.", status=403, content_type="text/plain")
 
     def verify(self, *, request: HttpRequest, channel: Channel) -> None:
-        verify_hmac_header(request=request, header=SIGNATURE_HEADER, secret=channel.secret)
+        verify_hmac_header(
+            request=request, header=SIGNATURE_HEADER, secret=channel_secrets(channel)
+        )
 
     def dedupe_key(self, *, body: bytes, channel: Channel) -> str:
         load_body(body)
