@@ -13,3 +13,11 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = _("Audit log")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        from helpdesk.audit.receivers import admin_change_audited
+
+        post_save.connect(admin_change_audited, sender=LogEntry, dispatch_uid="audit-admin")
