@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
@@ -66,24 +67,20 @@ def backlog_points(f: MetricFilter, *, limit: int = 92) -> list[datetime]:
 
 
 def metric_backlog_series(f: MetricFilter, points: list[datetime] | None = None) -> list[Backlog]:
-    """Backlog at each instant, in one query (one conditional count per instant).
+    """Backlog at each instant.
 
     History is read from the tickets' current facts: a ticket counts as open from
     `created_at` until its (latest) `solved_at`. Overdue: the resolution timer had breached
     by then (`breached_at <= t`) and the ticket was still open.
 
-    The resolution clock comes in by one outer join (a ticket has at most one per metric),
-    not by a subquery per ticket and instant: 90 correlated EXISTS per ticket took 24 s
-    over 10,000 tickets.
+    The resolution clock comes in by one outer join (a ticket has at most one per metric).
+    On PostgreSQL each ticket is read once and put in the bucket of the first instant it
+    counts at (`_series_by_buckets`); elsewhere one conditional count per instant.
     """
     points = points or backlog_points(f)
-    aggs = {}
-    for i, t in enumerate(points):
-        aggs[f"t{i}"] = Count("pk", filter=_open_at(t))
-        aggs[f"o{i}"] = Count("pk", filter=_open_at(t) & Q(resolution_clock__breached_at__lte=t))
     first = min(points)
     last = max(points)
-    row = (
+    tickets = (
         f.tickets()
         .filter(Q(created_at__lte=last) & (Q(solved_at__isnull=True) | Q(solved_at__gt=first)))
         .annotate(
@@ -91,6 +88,57 @@ def metric_backlog_series(f: MetricFilter, points: list[datetime] | None = None)
                 "sla_clocks", condition=Q(sla_clocks__metric=Metric.RESOLUTION)
             )
         )
-        .aggregate(**aggs)
     )
+    if connection.vendor == "postgresql":
+        return _series_by_buckets(tickets, points)
+    return _series_by_counts(tickets, points)
+
+
+def _series_by_counts(tickets, points: list[datetime]) -> list[Backlog]:
+    aggs = {}
+    for i, t in enumerate(points):
+        aggs[f"t{i}"] = Count("pk", filter=_open_at(t))
+        aggs[f"o{i}"] = Count("pk", filter=_open_at(t) & Q(resolution_clock__breached_at__lte=t))
+    row = tickets.aggregate(**aggs)
     return [Backlog(at=t, total=row[f"t{i}"], overdue=row[f"o{i}"]) for i, t in enumerate(points)]
+
+
+# For a ticket with created c, solved s and resolution breach b (s and b may be null):
+#   open at t     <=>  c <= t  and not (max(c, s) <= t)
+#   overdue at t  <=>  max(c, b) <= t  and not (max(c, b, s) <= t)
+# so each count is a difference of two "reached by t" counts, and "x reached by t" for
+# every t is a running sum over the bucket of x: the number of instants strictly before x.
+_BUCKETS_SQL = """
+WITH t (c, s, b) AS ({tickets}),
+x (kind, v) AS (
+    SELECT 'c', c FROM t
+    UNION ALL SELECT 'cs', GREATEST(c, s) FROM t WHERE s IS NOT NULL
+    UNION ALL SELECT 'cb', GREATEST(c, b) FROM t WHERE b IS NOT NULL
+    UNION ALL SELECT 'cbs', GREATEST(c, b, s) FROM t WHERE b IS NOT NULL AND s IS NOT NULL
+)
+SELECT kind, width_bucket(v, %s::timestamptz[]) - (v = ANY(%s::timestamptz[]))::int AS k,
+       count(*)
+  FROM x GROUP BY 1, 2
+"""
+
+
+def _series_by_buckets(tickets, wanted: list[datetime]) -> list[Backlog]:
+    points = sorted(set(wanted))
+    sql, params = tickets.values_list(
+        "created_at", "solved_at", "resolution_clock__breached_at"
+    ).query.sql_with_params()
+    counts: dict[str, list[int]] = {k: [0] * (len(points) + 1) for k in ("c", "cs", "cb", "cbs")}
+    with connection.cursor() as cursor:
+        cursor.execute(_BUCKETS_SQL.format(tickets=sql), [*params, points, points])
+        for kind, bucket, n in cursor.fetchall():
+            counts[kind][bucket] += n  # bucket: how many instants lie strictly before v
+
+    def reached(kind: str) -> list[int]:
+        running, out = 0, []
+        for i in range(len(points)):
+            running += counts[kind][i]
+            out.append(running)
+        return out
+
+    c, cs, cb, cbs = (reached(k) for k in ("c", "cs", "cb", "cbs"))
+    return [Backlog(at=t, total=c[i] - cs[i], overdue=cb[i] - cbs[i]) for i, t in enumerate(points)]

@@ -84,6 +84,42 @@ def test_backlog_series_overdue_counts_resolution_breaches_by_then(period):
     assert [p.overdue for p in series] == [0, 1, 2, 1]
 
 
+def test_backlog_series_buckets_equal_the_per_instant_counts(period):
+    """PostgreSQL reads each ticket once (buckets); the result must equal one conditional
+    count per instant, including tickets created, solved or breached exactly at an instant."""
+    import random
+
+    from django.db import connection
+    from django.db.models import FilteredRelation, Q
+
+    from metrics.selectors.volume import _series_by_buckets, _series_by_counts
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bucket path is PostgreSQL only")
+    rng = random.Random(5)
+    for n in range(60):
+        created = at(rng.randrange(0, 6), hours=rng.choice([0, 0, 5, 13]))
+        solved = created + timedelta(hours=rng.choice([0, 11, 24, 30, 72])) if n % 3 else None
+        t = make_ticket(created=created, status="open" if solved is None else "solved")
+        if solved:
+            t.solved_at = solved
+            t.save(update_fields=["solved_at"])
+        if n % 2:
+            clock(t, "resolution", "breached", breached_at=created + timedelta(hours=24))
+    points = [at(1), at(2), at(3, hours=12), at(5), at(6)]
+    f = period
+    tickets = (
+        f.tickets()
+        .filter(created_at__lte=max(points))
+        .annotate(
+            resolution_clock=FilteredRelation(
+                "sla_clocks", condition=Q(sla_clocks__metric="resolution")
+            )
+        )
+    )
+    assert _series_by_buckets(tickets, points) == _series_by_counts(tickets, points)
+
+
 def test_business_hours_frt_over_a_weekend(period):
     """Friday 17:30 → Monday 09:30 is 1 business hour on Mon–Fri 09:00–18:00."""
     cal = BusinessCalendarFactory(hours={d: [(time(9), time(18))] for d in range(5)})
