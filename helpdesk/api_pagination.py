@@ -109,7 +109,10 @@ class KeysetPagination(BasePagination):
                 for j in range(i):
                     step &= Q(**{names[j]: parsed[j]})
                 after |= step
-            queryset = queryset.filter(after)
+            # The same bound on the leading column alone, so the database reads an index range
+            # from the cursor on instead of filtering the whole table with the OR above.
+            lead = "lte" if fields[0].startswith("-") else "gte"
+            queryset = queryset.filter(Q(**{f"{names[0]}__{lead}": parsed[0]}) & after)
         rows = list(queryset[: size + 1])
         self.has_next = len(rows) > size
         rows = rows[:size]

@@ -92,7 +92,8 @@ def test_ticket_list_filters_and_detail(api, operator):
     MessageFactory(ticket=urgent, text="Списали дважды")
     api.force_authenticate(operator)
 
-    assert ids(api.get("/api/tickets/")) == [urgent.pk, solved.pk]
+    assert ids(api.get("/api/tickets/")) == [solved.pk, urgent.pk]  # newest first
+    assert ids(api.get("/api/tickets/", {"ordering": "priority"})) == [urgent.pk, solved.pk]
     assert ids(api.get("/api/tickets/", {"priority": "urgent"})) == [urgent.pk]
     assert ids(api.get("/api/tickets/", {"q": "дважды"})) == [urgent.pk]
     assert ids(api.get("/api/tickets/", {"status": "solved"})) == [solved.pk]

@@ -3,6 +3,7 @@ its messages, changes through the ticket services, merge."""
 
 from __future__ import annotations
 
+import django_filters
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -43,6 +44,21 @@ from tickets.services import (
     ticket_set_team,
 )
 from tickets.services.ticket_edit import ticket_open, ticket_set_subject
+
+
+class ApiTicketFilter(TicketFilter):
+    """The queue's filters; several statuses or priorities read as one `IN`, without DISTINCT
+    (one value per ticket cannot duplicate rows), so the active-ticket indexes apply."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, method="filter_in", distinct=False
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.choices, method="filter_in", distinct=False
+    )
+
+    def filter_in(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__in": value}) if value else queryset
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -140,14 +156,15 @@ class TicketMergeSerializer(serializers.Serializer):
 class TicketListApi(GenericAPIView):
     serializer_class = TicketSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = TicketFilter
+    filterset_class = ApiTicketFilter
     pagination_class = KeysetPagination
-    keyset_default = "priority"
+    # Newest first reads the created_at index at any size; the queue's order (priority, then
+    # oldest) sorts every matching row, so it suits a filter on active statuses.
+    keyset_default = "-created"
     keyset_orderings = {
-        "priority": ("priority_rank", "created_at", "id"),
-        "created": ("created_at", "id"),
         "-created": ("-created_at", "-id"),
-        "-updated": ("-updated_at", "-id"),
+        "created": ("created_at", "id"),
+        "priority": ("priority_rank", "created_at", "id"),
     }
 
     def get_queryset(self):
