@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk.scoped_cache import scoped_forget, scoped_get
 from tickets.integrations.models import (
     DeliveryStatus,
     EventType,
@@ -20,13 +21,24 @@ from tickets.integrations.protocol import render_body
 # A new delivery is sent by the task queued at commit; the retry sweep takes it over only if
 # that task has not claimed it within this grace period (a lost message, a dead worker).
 PENDING_GRACE_SECONDS = 60
+SCOPE_KEY = ("integrations", "subscriptions")
 
 
-def subscriptions_for(event: str) -> list[WebhookSubscription]:
-    """Active subscriptions to `event` (the table is small: filtered here, not in SQL, so
-    SQLite and PostgreSQL behave the same)."""
-    active = WebhookSubscription.objects.filter(is_active=True).only("id", "event_types")
-    return [s for s in active if event in (s.event_types or [])]
+def _active_subscriptions() -> list[tuple[int, tuple[str, ...]]]:
+    rows = WebhookSubscription.objects.filter(is_active=True).values_list("id", "event_types")
+    return [(pk, tuple(events or ())) for pk, events in rows]
+
+
+def subscriptions_for(event: str) -> list[int]:
+    """Ids of the active subscriptions to `event`. Read once per unit of work (one inbound
+    message: helpdesk.scoped_cache) and filtered here, not in SQL, so SQLite and PostgreSQL
+    behave the same; the services forget it whenever a subscription changes."""
+    active = scoped_get(SCOPE_KEY, _active_subscriptions)
+    return [pk for pk, events in active if event in events]
+
+
+def subscriptions_changed() -> None:
+    scoped_forget(SCOPE_KEY[0])
 
 
 def webhook_event_enqueue(
@@ -43,12 +55,12 @@ def webhook_event_enqueue(
     payload = data()
     now = timezone.now()
     deliveries = []
-    for subscription in subscriptions:
+    for subscription_id in subscriptions:
         delivery_id = uuid.uuid4()
         deliveries.append(
             WebhookDelivery(
                 id=delivery_id,
-                subscription_id=subscription.pk,
+                subscription_id=subscription_id,
                 event=event,
                 body=render_body(
                     delivery_id=str(delivery_id), event=event, created_at=now, data=payload
@@ -81,6 +93,8 @@ def webhook_updates_drop_for_new_ticket(*, ticket_id: int) -> int:
     Only called on the ticket-created event, so every such row is uncommitted and unsent
     (its queued send finds nothing to claim).
     """
+    if not subscriptions_for(EventType.TICKET_UPDATED):
+        return 0
     deleted, _ = WebhookDelivery.objects.filter(
         ticket_id=ticket_id, event=EventType.TICKET_UPDATED, status=DeliveryStatus.PENDING
     ).delete()

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from helpdesk.audit.services import audit_record
 from helpdesk.roles import ADMIN
 from tickets.integrations.models import WebhookSubscription
+from tickets.integrations.services.events import subscriptions_changed
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def subscription_failure_record(*, subscription_id: int, now: datetime) -> bool:
     won = due.update(is_active=False, disabled_at=now, disabled_reason=text[:255], updated_at=now)
     if not won:  # another worker disabled it first and tells the admins
         return False
+    subscriptions_changed()
     subscription.refresh_from_db()
     _notify_admins(subscription)
     return True

@@ -13,6 +13,7 @@ from django.utils import timezone
 from helpdesk.audit.services import audit_record
 from helpdesk.exceptions import ApplicationError
 from tickets.integrations.models import EventType, WebhookSubscription
+from tickets.integrations.services.events import subscriptions_changed
 
 EDITABLE = ("url", "description", "event_types", "is_active")
 
@@ -68,6 +69,7 @@ def webhook_subscription_create(
             data={"url": subscription.url, "event_types": subscription.event_types},
             request=request,
         )
+    subscriptions_changed()
     return subscription
 
 
@@ -109,6 +111,7 @@ def webhook_subscription_update(
             data={"fields": sorted(changed)},
             request=request,
         )
+    subscriptions_changed()
     return subscription
 
 
@@ -143,3 +146,4 @@ def webhook_subscription_delete(
             request=request,
         )
         subscription.delete()
+    subscriptions_changed()
