@@ -47,7 +47,10 @@ class ApiSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, description in ERRORS.items():
+        errors = dict(ERRORS)
+        if self.method == "DELETE":
+            errors["409"] = "Still in use: the object cannot be deleted."
+        for code, description in errors.items():
             if code not in responses:
                 body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 body["description"] = description
