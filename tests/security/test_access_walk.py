@@ -91,6 +91,64 @@ RULES: dict[str, str | dict[str, str]] = {
     "canned-use": OPERATOR,
     "message-retry": OPERATOR,
     "message-split": OPERATOR,
+    # API v1: operators work tickets, messages, customers and canned responses; managers
+    # also read SLA policies, surveys and exports and handle personal-data requests; admins
+    # configure channels, teams, agents, tags, rules, SLA, webhooks, imports.
+    "api-not-found": PUBLIC,  # the JSON 404 for an unknown /api/ path
+    "api-tickets-csv": OPERATOR,
+    "api-ticket-merge": OPERATOR,
+    "api-ticket-messages": OPERATOR,
+    "api-message-split": OPERATOR,
+    "api-ticket-note": OPERATOR,
+    "api-customers": OPERATOR,
+    "api-customer": OPERATOR,
+    "api-customer-merge": OPERATOR,
+    "api-customer-identities": OPERATOR,
+    "api-customer-identity": OPERATOR,
+    "api-customers-upsert": ADMIN,
+    "api-customer-export": MANAGER,
+    "api-customer-erase": MANAGER,
+    "api-import": ADMIN,
+    "api-import-job": ADMIN,
+    "api-export-tickets": MANAGER,
+    "api-canned": OPERATOR,
+    "api-canned-one": OPERATOR,
+    "api-canned-use": OPERATOR,
+    "api-teams": {"GET": OPERATOR, "POST": ADMIN},
+    "api-team": {"GET": OPERATOR, "PATCH": ADMIN, "DELETE": ADMIN},
+    "api-agents": OPERATOR,
+    "api-agent": {"GET": OPERATOR, "PATCH": ADMIN},
+    "api-tags": {"GET": OPERATOR, "POST": ADMIN},
+    "api-tag": {"GET": OPERATOR, "PATCH": ADMIN, "DELETE": ADMIN},
+    "api-rules": ADMIN,
+    "api-rule": ADMIN,
+    "api-rules-dry-run": ADMIN,
+    "api-channel": ADMIN,
+    "api-channel-rotate-secret": ADMIN,
+    "api-sla-policies": {"GET": MANAGER, "POST": ADMIN},
+    "api-sla-policy": {"GET": MANAGER, "PATCH": ADMIN, "DELETE": ADMIN},
+    "api-sla-calendars": MANAGER,
+    "api-surveys": MANAGER,
+    "api-webhooks": ADMIN,
+    "api-webhook": ADMIN,
+    "api-webhook-rotate-secret": ADMIN,
+    "api-webhook-ping": ADMIN,
+    "api-webhook-deliveries": ADMIN,
+    "api-webhook-delivery": ADMIN,
+    "api-webhook-redeliver": ADMIN,
+    # operator workspace: exports and personal-data requests
+    "queue-export-csv": OPERATOR,
+    "customer-export": MANAGER,
+    "customer-erase": MANAGER,
+    # rules settings pages
+    "rules-settings": ADMIN,
+    "rules-fired": ADMIN,
+    "rule-new": ADMIN,
+    "rule-edit": ADMIN,
+    "rule-toggle": ADMIN,
+    "rule-move": ADMIN,
+    "rule-delete": ADMIN,
+    "rules-reorder": ADMIN,
     # Django admin: the site's own pages
     "admin:index": ADMIN,
     "admin:login": PUBLIC,
@@ -118,6 +176,8 @@ RULES: dict[str, str | dict[str, str]] = {
     "admin:sla_slaevent_add": NOBODY,
     "admin:audit_auditentry_add": NOBODY,
     "admin:audit_auditentry_delete": NOBODY,
+    "admin:tickets_workspacesettings_delete": NOBODY,
+    "admin:integrations_webhookdelivery_add": NOBODY,
 }
 
 # Query strings some views need to get past their input checks.
@@ -153,6 +213,8 @@ ADMIN_MODELS = {
     "tickets.ticket",
     "tickets.ticketevent",
     "tickets.workspacesettings",
+    "integrations.webhooksubscription",
+    "integrations.webhookdelivery",
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
 
@@ -250,6 +312,10 @@ def _sample_values(world, route: Route) -> dict[str, str]:
         "app_label": "tickets",
         "url": "nothing-here/",
         "rule_id": 1,
+        "customer_id": world.customer.pk,
+        "identity_id": 1,
+        "job_id": "no-such-job",
+        "delivery_id": "00000000-0000-0000-0000-000000000001",
     }
     if route.name.startswith("webchat-"):
         values["channel_id"] = world.webchat.pk
