@@ -136,3 +136,27 @@ def test_queue_export_query_count_does_not_grow(operator, django_assert_max_num_
         response = client.get("/queue/export.csv")
         rows = b"".join(response.streaming_content).decode().splitlines()
     assert len(rows) == 31
+
+
+def test_csv_streams_under_asgi_too(operator):
+    """The embedded server is ASGI: the export must reach it as an asynchronous stream
+    (a synchronous one would be collected into memory first)."""
+    import warnings
+
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    TicketFactory(subject="Under ASGI", status="open")
+    client = AsyncClient()
+    client.force_login(operator)
+
+    async def fetch():
+        response = await client.get("/queue/export.csv")
+        return response, [part async for part in response.streaming_content]
+
+    with warnings.catch_warnings():
+        # Django warns when it has to buffer a synchronous iterator
+        warnings.filterwarnings("error", message="StreamingHttpResponse must consume")
+        response, parts = async_to_sync(fetch)()
+    assert response.is_async
+    assert "Under ASGI" in b"".join(parts).decode()

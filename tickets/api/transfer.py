@@ -5,7 +5,7 @@ the queue's filters (operators, over the tickets they may see)."""
 from __future__ import annotations
 
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -21,6 +21,7 @@ from tickets.selectors import ticket_list
 from tickets.transfer.exporter import export_csv, export_jsonl
 from tickets.transfer.importer import import_lines
 from tickets.transfer.jobs import MAX_ERRORS_SHOWN, import_job_get, import_job_start
+from tickets.transfer.streaming import streaming_download
 
 # Uploads up to this size are imported during the request; larger ones (or ?async=true)
 # become a job run by a worker.
@@ -143,12 +144,6 @@ class ImportJobApi(GenericAPIView):
         return Response(_job_body(request, job))
 
 
-def _stream(lines, content_type: str, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 class _Period(serializers.Serializer):
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
@@ -179,7 +174,9 @@ class TicketExportApi(GenericAPIView):
             qs = qs.filter(created_at__gte=period.validated_data["created_after"])
         if "created_before" in period.validated_data:
             qs = qs.filter(created_at__lt=period.validated_data["created_before"])
-        return _stream(export_jsonl(qs), JSONL, "tickets.jsonl")
+        return streaming_download(
+            request, export_jsonl(qs), content_type=JSONL, filename="tickets.jsonl"
+        )
 
 
 class TicketCsvExportApi(GenericAPIView):
@@ -209,4 +206,6 @@ class TicketCsvExportApi(GenericAPIView):
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         qs = filterset.qs.order_by("-created_at", "-pk")
-        return _stream(export_csv(qs), "text/csv; charset=utf-8", "tickets.csv")
+        return streaming_download(
+            request, export_csv(qs), content_type="text/csv; charset=utf-8", filename="tickets.csv"
+        )

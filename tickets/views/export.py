@@ -7,7 +7,7 @@ import json
 
 from django.contrib import messages
 from django.db.models import F
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from tickets.models import ACTIVE_STATUSES, Customer
 from tickets.selectors import ticket_list
 from tickets.services.privacy import customer_data_export, customer_erase
 from tickets.transfer.exporter import export_csv
+from tickets.transfer.streaming import streaming_download
 from tickets.views.common import DEFAULT_VIEW, SAVED_VIEWS_BY_KEY, operator_page
 from tickets.views.queue import _created_range, _filter_data
 from tickets.views.sla_hooks import SLA_STATES, sla_state_condition
@@ -49,9 +50,12 @@ def queue_csv_view(request):
     qs = filterset.qs.order_by(
         "priority_rank", F("sla_due_at").asc(nulls_last=True), "created_at", "pk"
     )
-    response = StreamingHttpResponse(export_csv(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{saved.key}.csv"'
-    return response
+    return streaming_download(
+        request,
+        export_csv(qs),
+        content_type="text/csv; charset=utf-8",
+        filename=f"tickets-{saved.key}.csv",
+    )
 
 
 def _back(request, customer: Customer):
