@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -18,14 +20,33 @@ class Outcome:
     error: str
 
 
+_clients: dict[int, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One client per process, shared by its threads: building the TLS context costs far
+    more than a local POST, and kept-alive connections spare the receiver handshakes. Keyed
+    by process id, so a forked worker never uses its parent's sockets."""
+    pid = os.getpid()
+    client = _clients.get(pid)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(pid)
+            if client is None:
+                client = httpx.Client(follow_redirects=False)
+                _clients.clear()
+                _clients[pid] = client
+    return client
+
+
 def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
     """POST without following redirects (a redirect is an answer, not a success)."""
     started = time.monotonic()
     try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
-        ):
+        with _client().stream(
+            "POST", url, content=body, headers=headers, timeout=timeout
+        ) as response:
             text = _excerpt(response)
     except httpx.TimeoutException as exc:
         return Outcome(None, "", _ms(started), f"Timed out after {timeout:g} s ({exc}).")
