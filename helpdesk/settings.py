@@ -110,6 +110,11 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # An unreachable database (not just a refused connection) must not hang a request or
+    # /healthz for the TCP timeout: give up connecting after a few seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -138,11 +143,6 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # back at once; a task the worker never acknowledged (the whole worker killed) comes back
 # after the visibility timeout. The journal's requeue sweep also re-sends rows left
 # `received`, and the intake services are idempotent, so a redelivery is harmless.
-# Reliability (docs/operations.md, tests/faults/): a task is acknowledged only after it ran,
-# so a worker killed mid-task leaves it on the broker; a pool child lost mid-task puts it
-# back at once; a task the worker never acknowledged (the whole worker killed) comes back
-# after the visibility timeout. The journal's requeue sweep also re-sends rows left
-# `received`, and the intake services are idempotent, so a redelivery is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -156,21 +156,6 @@ if os.environ.get("CELERY_UNACKED_RESTORE_SECONDS"):
         os.environ["CELERY_UNACKED_RESTORE_SECONDS"]
     )
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
-# A web process must not hang on a broker that is away: the webhook is already journaled and
-# the requeue sweep enqueues it later, so publish gives up quickly.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
-# A worker waits for the broker however long it is away instead of exiting after 100 tries.
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
-}
 # A web process must not hang on a broker that is away: the webhook is already journaled and
 # the requeue sweep enqueues it later, so publish gives up quickly.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
