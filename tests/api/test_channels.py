@@ -48,10 +48,6 @@ def _post(client, channel_id: int, secret: str, n: int):
     )
 
 
-@pytest.mark.xfail(
-    reason="waits for the adapters' verify to accept Channel.previous_secret (issue #10 work)",
-    strict=False,
-)
 def test_rotation_keeps_the_old_secret_valid_for_the_grace_period(
     users, world, client, django_capture_on_commit_callbacks
 ):
