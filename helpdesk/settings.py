@@ -349,8 +349,8 @@ EMAIL_MAX_DECODED = int(os.environ.get("EMAIL_MAX_DECODED", str(40 * 1024 * 1024
 METRICS_TOKEN = os.environ.get("HELPDESK_METRICS_TOKEN", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY
 # Attachments kept per inbound message, and the largest one kept (channels_in.attachment_limits).
-ATTACHMENT_MAX_COUNT = int(os.environ.get("ATTACHMENT_MAX_COUNT", "20"))
-ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+ATTACHMENT_MAX_COUNT = int(os.environ.get("ATTACHMENT_MAX_COUNT", "300"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024)))
 # True when a proxy we control (deploy/nginx.conf) sets X-Real-IP; never trust it otherwise.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "6"))
