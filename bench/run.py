@@ -362,7 +362,12 @@ def main() -> None:
     if json_path.exists():
         earlier = json.loads(json_path.read_text())
         names = {f["figure"] for f in results}
-        results = [f for f in earlier["figures"] if f["figure"] not in names] + results
+        commands = {f["command"] for f in results}  # a command run again supersedes its rows
+        results = [
+            f
+            for f in earlier["figures"]
+            if f["figure"] not in names and f["command"] not in commands
+        ] + results
         info["earlier_runs"] = [*earlier["machine"].get("earlier_runs", []), earlier["machine"]]
         info["earlier_runs"][-1].pop("earlier_runs", None)
     text = table(results, markdown=False)
