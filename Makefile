@@ -69,7 +69,7 @@ beat: $(STAMP)
 		--schedule $${HELPDESK_VAR_DIR:-var}/celerybeat-schedule
 
 ## bench: every speed figure on PostgreSQL + Redis with the production topology; seeds its
-## databases once (100k and 1M tickets: about 20 min the first time), then about 25 min.
+## databases once (100k and 1M tickets: about 30 min the first time), then about 40 min.
 ## BENCH_ARGS: --runs N, --quick, --only ack,intake,queue,dashboards,summary,sla,rules,import
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
