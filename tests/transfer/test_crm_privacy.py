@@ -266,3 +266,13 @@ def test_personal_data_endpoints_roles(role, expected, operator, manager, admin_
     assert Customer.objects.get(pk=c.pk).erased_at is not None if expected == 200 else True
     if expected == 200:
         assert api.post("/api/customers/999999/export/").status_code == 404
+
+
+def test_upsert_refuses_nul_characters_in_attributes(admin_user):
+    response = api_as(admin_user).post(
+        "/api/customers/upsert/",
+        {"external_id": "c-nul", "attributes": {"note": "a\u0000b"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert not Customer.objects.filter(external_id="c-nul").exists()

@@ -154,6 +154,7 @@ BAD = [
     (ticket_line("B10", channel="fax"), "unknown channel 'fax'"),
     (ticket_line("B11", customer={"name": "No keys"}), "customer needs an external_id"),
     (ticket_line("B12", tags="vip"), "tags must be a list of strings"),
+    (ticket_line("B15", subject="a\u0000b"), "subject contains a NUL character"),
     (ticket_line("B13", solved_at=at(hours=-1)), "solved_at is before created_at"),
     (
         ticket_line("B14", messages=[{"direction": "in", "author": "agent", "sent_at": at()}]),

@@ -16,6 +16,17 @@ from tickets.services.crm import MAX_BATCH, customer_upsert, customer_upsert_man
 from tickets.services.privacy import customer_data_export, customer_erase
 
 
+def _has_nul(value) -> bool:
+    """A NUL character anywhere (PostgreSQL stores none, in text or in JSON)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class CustomerUpsertSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
@@ -26,6 +37,11 @@ class CustomerUpsertSerializer(serializers.Serializer):
         required=False,
         help_text="CRM attributes shown on the customer card; replaces the stored ones.",
     )
+
+    def validate_attributes(self, value):
+        if _has_nul(value):
+            raise serializers.ValidationError("Text may not contain NUL characters.")
+        return value
 
     def validate(self, attrs):
         if not any((attrs.get(k) or "").strip() for k in ("external_id", "email", "phone")):

@@ -121,6 +121,8 @@ def _text(obj: dict, key: str, *, limit: int, where: str = "") -> str:
     if not isinstance(value, str):
         raise LineError(f"{where}{key} must be a string")
     value = value.strip() if limit < MAX_TEXT else value
+    if "\x00" in value:
+        raise LineError(f"{where}{key} contains a NUL character")
     if len(value) > limit:
         raise LineError(f"{where}{key} is longer than {limit} characters")
     return value
@@ -252,6 +254,8 @@ def parse_line(raw: str | bytes, line: int) -> TicketRecord:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise LineError("tags must be a list of strings")
     tags = sorted({t.strip() for t in tags if t.strip()})
+    if any("\x00" in t for t in tags):
+        raise LineError("a tag contains a NUL character")
     if any(len(t) > 60 for t in tags):
         raise LineError("a tag is longer than 60 characters")
     messages = data.get("messages") or []
