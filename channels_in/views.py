@@ -68,6 +68,24 @@ def webhook(request, kind: str, channel_id: int):
         return response
 
 
+def _verified(adapter, request, kind: str, channel):
+    """Verify against the cached channel; on failure once more against a fresh read (the
+    secret may have been rotated in another process since the row was cached)."""
+    try:
+        adapter.verify(request=request, channel=channel)
+        return channel
+    except SignatureInvalid:
+        fresh = channel_for_webhook(kind=kind, channel_id=channel.pk, fresh=True)
+        if fresh is None or (fresh.secret, fresh.previous_secret, fresh.config) == (
+            channel.secret,
+            channel.previous_secret,
+            channel.config,
+        ):
+            raise
+    adapter.verify(request=request, channel=fresh)
+    return fresh
+
+
 def _webhook(request, kind: str, channel_id: int):
     adapter = adapter_for(kind)
     handshake = getattr(adapter, "handshake", None)
@@ -86,7 +104,7 @@ def _webhook(request, kind: str, channel_id: int):
             limit=limit,
         )  # fmt: skip
     try:
-        adapter.verify(request=request, channel=channel)
+        channel = _verified(adapter, request, kind, channel)
     except SignatureInvalid as exc:
         return _error(403, exc.code, exc.message)
     body = request.body

@@ -16,7 +16,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,6 +37,7 @@ from helpdesk.exceptions import ApplicationError, SignatureInvalid
 from helpdesk.permissions import role_required
 from helpdesk.roles import OPERATOR
 from tickets.models import Ticket
+from tickets.visibility import visible_ticket_or_404
 
 MAX_BODY = 16 * 1024
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -163,6 +164,9 @@ def demo(request, channel_id: int):
 @role_required(OPERATOR)
 def operator_typing(request, ticket_id: int):
     """The workspace tells the visitor an operator is typing (call it at most every ~3 s)."""
-    ticket = get_object_or_404(Ticket.objects.select_related("channel", "customer"), pk=ticket_id)
+    # An operator restricted to their teams cannot signal on another team's ticket (404).
+    ticket = visible_ticket_or_404(
+        request.user, ticket_id, Ticket.objects.select_related("channel", "customer")
+    )
     count = webchat_operator_typing_on(ticket=ticket, user=request.user)
     return JsonResponse({"status": "ok", "visitors": count})

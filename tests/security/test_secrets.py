@@ -141,3 +141,16 @@ def test_without_a_rotation_only_the_secret_verifies(client, db):
     channel = ChannelFactory(kind="generic", secret="only-secret", previous_secret="")
     assert _post(client, channel, "only-secret").status_code != 403
     assert _post(client, channel, "").status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["generic", "telegram"])
+def test_secret_rotated_in_another_process_is_honoured_at_once(client, db, kind):
+    """The webhook view caches channels per process; a rotation written by another process
+    (here: straight to the database, so this process's cache is stale) must not refuse the
+    messenger's first request signed with the new secret."""
+    channel = ChannelFactory(kind=kind, secret="old-secret", previous_secret="")
+    assert _post(client, channel, "old-secret").status_code != 403  # now cached
+    Channel.objects.filter(pk=channel.pk).update(secret="new-secret")
+    assert _post(client, channel, "new-secret").status_code != 403
+    assert _post(client, channel, "old-secret").status_code == 403
+    assert _post(client, channel, "wrong").status_code == 403

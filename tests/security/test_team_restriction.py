@@ -146,6 +146,12 @@ def test_work_session_beacon_for_other_teams_ticket_is_404(world, op):
     assert op.post("/work-sessions/", data).status_code == 404
 
 
+def test_webchat_typing_signal_on_other_teams_ticket_is_404(world, op):
+    restrict()
+    assert op.post(f"/webchat/typing/{world.ticket_b.pk}/").status_code == 404
+    assert op.post(f"/webchat/typing/{world.ticket.pk}/").status_code == 200
+
+
 def test_customer_card_hides_other_teams_tickets(world, op):
     restrict()
     response = op.get(f"/tickets/{world.ticket.pk}/")
