@@ -15,6 +15,31 @@ from tests.factories.tickets import ChannelFactory, UserFactory
 settings.TICKER_ENABLED = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server_on_sqlite():
+    """On SQLite the test database lives in memory and the live server's request threads all
+    share the test's one connection, so two overlapping browser requests (a form post and the
+    work-session beacon of the page it leaves) would both BEGIN on it ("cannot start a
+    transaction within a transaction"). There the live server answers one request at a time
+    (Django's non-threaded server closes each connection, so no keep-alive blocks the rest).
+    PostgreSQL runs keep the threaded server: each thread has its own connection."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        # Requests run in the live server's own thread, which already uses the shared
+        # connection (LiveServerThread.run applies the override there).
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LiveServerThread, "server_class", SerialWSGIServer)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks(settings):
     """Run Celery tasks in the test process, also when REDIS_URL points at a real broker.
