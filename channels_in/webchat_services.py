@@ -6,6 +6,7 @@ goes through the same journal, dedupe and processing as any webhook delivery.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import cache
@@ -24,6 +25,8 @@ from helpdesk.exceptions import ApplicationError
 from helpdesk.realtime import publish
 from tickets.models import Channel, Message, Status, Ticket
 
+logger = logging.getLogger(__name__)
+
 HISTORY_LIMIT = 200
 SESSIONS_PER_MINUTE_PER_ADDRESS = 30
 _adapter = WebchatAdapter()
@@ -34,15 +37,26 @@ class RateLimited(ApplicationError):
     code = "rate_limited"
 
 
-def _count_in_window(key: str, limit: int, window: int = 60) -> None:
-    """A fixed-window counter in the cache; raise RateLimited past `limit`."""
-    bucket = f"webchat:rl:{key}:{int(time.time() // window)}"
+def _bump(bucket: str, window: int) -> int:
     cache.add(bucket, 0, timeout=window + 5)
     try:
-        count = cache.incr(bucket)
+        return cache.incr(bucket)
     except ValueError:  # expired between add and incr
         cache.set(bucket, 1, timeout=window + 5)
-        count = 1
+        return 1
+
+
+def _count_in_window(key: str, limit: int, window: int = 60) -> None:
+    """A fixed-window counter in the cache; raise RateLimited past `limit`.
+
+    With the cache (Redis) unreachable the message is let through rather than lost: the
+    journal and the requeue sweep carry it until Redis is back."""
+    bucket = f"webchat:rl:{key}:{int(time.time() // window)}"
+    try:
+        count = _bump(bucket, window)
+    except Exception:  # any cache backend failure
+        logger.warning("web chat rate limit skipped: the cache is unreachable", exc_info=True)
+        return
     if count > limit:
         raise RateLimited(
             "Too many messages at once; please wait a moment.", extra={"retry_after": window}

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from channels_in.adapters.webchat import TOKEN_HEADER, WebchatAdapter, visitor_token_issue
 from channels_in.models import EventStatus, InboundEvent
@@ -460,3 +460,19 @@ def test_demo_page_embeds_the_widget_with_one_tag(webchat):
     )
     assert "<b>" not in html
     assert Client().get("/webchat/demo/999999/").status_code == 404
+
+
+def test_a_message_is_kept_when_the_cache_is_unreachable(webchat, visitor_client):
+    """Redis down: the rate limit cannot count, so it lets the message through to the
+    journal instead of failing the request and losing the message."""
+    token = start_session(visitor_client, webchat)["token"]
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        response = send(visitor_client, webchat, token, text="Are you there?")
+    assert response.status_code in (200, 201, 202), response.content
+    assert InboundEvent.objects.filter(channel=webchat).count() == 1
