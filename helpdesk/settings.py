@@ -282,6 +282,11 @@ STORAGES = {
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.api_parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "helpdesk.auth_tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

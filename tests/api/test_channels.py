@@ -84,3 +84,21 @@ def test_rotation_refuses_the_same_secret(users, world):
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "channel_invalid"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "generic", "name": "SMS", "config": {"callback_url": "http://x\u0000y"}},
+        {"kind": "generic", "name": "SMS", "config": {"k\u0000": 1}},
+        {"kind": "generic", "name": "SMS", "config": {"nested": [{"a": ["\u0000"]}]}},
+    ],
+)
+def test_nul_characters_in_free_form_json_are_a_400_and_store_nothing(users, world, body):
+    """PostgreSQL stores no NUL in text or JSON; the API refuses it before any write."""
+    admin = client_for(users["admin"])
+    before = Channel.objects.count()
+    response = admin.post("/api/channels/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+    assert Channel.objects.count() == before
