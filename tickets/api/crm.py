@@ -9,22 +9,12 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from helpdesk.api_parsers import contains_nul
 from helpdesk.permissions import IsAdmin, IsManager
 from tickets.api.customers import CustomerSerializer
 from tickets.models import Customer
 from tickets.services.crm import MAX_BATCH, customer_upsert, customer_upsert_many
 from tickets.services.privacy import customer_data_export, customer_erase
-
-
-def _has_nul(value) -> bool:
-    """A NUL character anywhere (PostgreSQL stores none, in text or in JSON)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 class CustomerUpsertSerializer(serializers.Serializer):
@@ -39,7 +29,7 @@ class CustomerUpsertSerializer(serializers.Serializer):
     )
 
     def validate_attributes(self, value):
-        if _has_nul(value):
+        if contains_nul(value):
             raise serializers.ValidationError("Text may not contain NUL characters.")
         return value
 
