@@ -616,9 +616,11 @@ def month_starts(end, months: int):
 
 def page_roi(f: MetricFilter) -> Page:
     p = Page("roi", _("ROI"))
-    report = planning.metric_roi(f)
-    prev = planning.metric_roi(f.previous())
-    r, s = report.result, report.settings
+    s = MetricsSettings.load()
+    tracked = planning.work_tracked()
+    report = planning.metric_roi(f, settings=s, tracked=tracked)
+    prev = planning.metric_roi(f.previous(), settings=s, tracked=tracked)
+    r = report.result
     cur = s.currency
     p.cards = [
         Card(
@@ -652,7 +654,7 @@ def page_roi(f: MetricFilter) -> Page:
         ),
     ]
     DIRECTION.update({"roi": 1, "revenue": 1, "costs": -1, "savings": 1})
-    rev = revenue.metric_revenue(f, window_days=s.attribution_window_days)
+    rev = report.revenue
     ltv = revenue.metric_ltv()
     p.extra.update(report=report, revenue=rev, ltv=ltv)
     # Month-by-month trend over the last 6 months (to the period end).
@@ -660,7 +662,7 @@ def page_roi(f: MetricFilter) -> Page:
     trend = []
     for i, start in enumerate(months):
         end = months[i + 1] if i + 1 < len(months) else timezone.localtime(f.end)
-        m = planning.metric_roi(f.shifted(start, end)).result
+        m = planning.metric_roi(f.shifted(start, end), settings=s, tracked=tracked).result
         trend.append(
             {
                 "month": start.strftime("%Y-%m"),

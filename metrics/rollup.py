@@ -515,24 +515,34 @@ class FastFigures:
     repeat: Rate
 
 
-def fast_figures(f: MetricFilter, *, window_days: int) -> FastFigures:
-    """The summary's ticket figures from rollups + raw edges; equal to the raw selectors."""
-    p = plan(f, window_days)
+def fast_sums(f: MetricFilter, *, window_days: int, p: Plan | None = None) -> dict:
+    """The DailyRollup sums (SUMS) over the period: rollup rows of its clean days plus raw
+    aggregates over the rest; equal to the same aggregates over the raw rows."""
+    p = p or plan(f, window_days)
     sums = dict.fromkeys(SUMS, 0)
     if p.clean:
         row = _rollup_rows(f, p.clean).aggregate(**{k: Sum(k) for k in SUMS})
         for k in SUMS:
             sums[k] += row[k] or 0
+    if p.raw:
+        row = f.tickets().filter(_ranges_q("created_at", p.raw)).aggregate(**_created_aggregates())
+        for k, v in row.items():
+            sums[k] += v or 0
+        solved_raw = f.tickets().filter(_ranges_q("solved_at", p.raw))
+        row = solved_raw.aggregate(**_solved_aggregates(window_days))
+        for k, v in row.items():
+            sums[k] += v or 0
+    return sums
+
+
+def fast_figures(f: MetricFilter, *, window_days: int) -> FastFigures:
+    """The summary's ticket figures from rollups + raw edges; equal to the raw selectors."""
+    p = plan(f, window_days)
+    sums = fast_sums(f, window_days=window_days, p=p)
     created_raw_q = solved_raw_q = None
     if p.raw:
         created_raw_q = _ranges_q("created_at", p.raw)
         solved_raw_q = _ranges_q("solved_at", p.raw)
-        row = f.tickets().filter(created_raw_q).aggregate(**_created_aggregates())
-        for k, v in row.items():
-            sums[k] += v or 0
-        row = f.tickets().filter(solved_raw_q).aggregate(**_solved_aggregates(window_days))
-        for k, v in row.items():
-            sums[k] += v or 0
     frt_qs = f.tickets().filter(f.in_period("created_at")).filter(ANSWERED)
     solved_qs = f.tickets().filter(f.in_period("solved_at"))
     frt = _stats(

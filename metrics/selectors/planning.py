@@ -8,15 +8,21 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from metrics import erlang
+from metrics import erlang, rollup
 from metrics.filters import MetricFilter
 from metrics.models import MetricsSettings, SurveyKind
 from metrics.roi import RoiInputs, RoiResult, roi
 from metrics.selectors.distribution import metric_heatmap
 from metrics.selectors.load import agents_online
-from metrics.selectors.quality import metric_resolution_quality
-from metrics.selectors.responsiveness import Aht, frt_seconds, metric_aht, work_tracked
-from metrics.selectors.revenue import metric_revenue
+from metrics.selectors.quality import metric_bot_contained
+from metrics.selectors.responsiveness import (
+    Aht,
+    aht_estimated,
+    frt_seconds,
+    metric_aht,
+    work_tracked,
+)
+from metrics.selectors.revenue import Revenue, metric_revenue
 from metrics.selectors.surveys import responses
 from metrics.whatif import FrtBin
 
@@ -105,13 +111,28 @@ class RoiReport:
     result: RoiResult
     settings: MetricsSettings
     aht: Aht
+    revenue: Revenue
 
 
-def metric_roi(f: MetricFilter) -> RoiReport:
-    s = MetricsSettings.load()
+def metric_roi(
+    f: MetricFilter, *, settings: MetricsSettings | None = None, tracked: bool | None = None
+) -> RoiReport:
+    """ROI of the period. Bot-solved tickets and the estimated AHT come from the daily
+    rollups where the filter allows (metrics.rollup: the same numbers as the raw rows)."""
+    s = settings or MetricsSettings.load()
+    if tracked is None:
+        tracked = work_tracked()
     rev = metric_revenue(f, window_days=s.attribution_window_days)
-    aht = metric_aht(f)
-    quality = metric_resolution_quality(f, window_days=s.fcr_window_days)
+    if rollup.supports(f):
+        sums = rollup.fast_sums(f, window_days=s.fcr_window_days)
+        bot_solved = sums["bot_contained"]
+        if tracked:
+            aht = metric_aht(f, tracked=True)
+        else:
+            aht = aht_estimated(sums["replies"], sums["replied"], s.default_handle_minutes)
+    else:
+        bot_solved = metric_bot_contained(f)
+        aht = metric_aht(f, tracked=tracked)
     days = Decimal(str(round(f.length.total_seconds() / 86400, 4)))
     inputs = RoiInputs(
         event_revenue=rev.attributed,
@@ -122,10 +143,10 @@ def metric_roi(f: MetricFilter) -> RoiReport:
         hourly_cost=s.agent_hourly_cost,
         tool_costs_per_month=s.tool_costs_per_month,
         period_days=days,
-        bot_solved=quality.bot_contained,
+        bot_solved=bot_solved,
         human_aht_seconds=aht.mean,
     )
-    return RoiReport(inputs=inputs, result=roi(inputs), settings=s, aht=aht)
+    return RoiReport(inputs=inputs, result=roi(inputs), settings=s, aht=aht, revenue=rev)
 
 
 __all__ = ["metric_frt_csat_bins", "metric_roi", "metric_staffing", "work_tracked"]

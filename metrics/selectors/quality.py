@@ -90,6 +90,12 @@ def metric_resolution_quality(f: MetricFilter, *, window_days: int | None = None
     )
 
 
+def metric_bot_contained(f: MetricFilter) -> int:
+    """Tickets solved in the period that only a bot answered (as `metric_resolution_quality`
+    counts them), without its FCR subquery."""
+    return solved_tickets(f).filter(bot_only_q()).count()
+
+
 def metric_repeat_contact(f: MetricFilter) -> Rate:
     """Customers with more than one ticket created in the period ÷ customers with one."""
     per_customer = (

@@ -113,8 +113,13 @@ def metric_aht(f: MetricFilter, *, tracked: bool | None = None) -> Aht:
         .filter(agent_reply_count__gt=0)
         .aggregate(replies=Sum("agent_reply_count"), tickets=Count("pk"))
     )
-    total, n = float((row["replies"] or 0) * minutes * 60), row["tickets"]
-    return Aht("estimated", n, total, round(total / n, 3) if n else None)
+    return aht_estimated(row["replies"] or 0, row["tickets"], minutes)
+
+
+def aht_estimated(replies: int, tickets: int, minutes: int) -> Aht:
+    """Estimated AHT: `replies` agent replies over `tickets` solved tickets with a reply."""
+    total = float(replies * minutes * 60)
+    return Aht("estimated", tickets, total, round(total / tickets, 3) if tickets else None)
 
 
 def _dims_without_agent(f: MetricFilter) -> Q:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Sum
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Sum
 
 from metrics.filters import MetricFilter
 from metrics.models import RevenueEvent
@@ -37,22 +37,32 @@ def _after(field: str, days: int):
 
 
 def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
+    """Each count is one query whose `EXISTS` sits in the WHERE clause, so the database
+    runs it as one semi-join (anti-join for "did not buy again") over the solved tickets
+    and the revenue events, not as a subquery per solved ticket."""
     solved = solved_tickets(f)
-    bought_after = RevenueEvent.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        occurred_at__gte=OuterRef("solved_at"),
-        occurred_at__lt=_after("solved_at", window_days),
+    bought_after = Exists(
+        RevenueEvent.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            occurred_at__gte=OuterRef("solved_at"),
+            occurred_at__lt=_after("solved_at", window_days),
+        )
     )
-    bought_before = RevenueEvent.objects.filter(
-        customer_id=OuterRef("customer_id"), occurred_at__lt=OuterRef("solved_at")
+    bought_before = Exists(
+        RevenueEvent.objects.filter(
+            customer_id=OuterRef("customer_id"), occurred_at__lt=OuterRef("solved_at")
+        )
     )
-    annotated = solved.annotate(_after=Exists(bought_after), _before=Exists(bought_before))
-    row = annotated.aggregate(
-        served=Count("customer_id", distinct=True),
-        retained=Count("customer_id", distinct=True, filter=Q(_after=True)),
-        before=Count("customer_id", distinct=True, filter=Q(_before=True)),
-        churned=Count("customer_id", distinct=True, filter=Q(_before=True, _after=False)),
-    )
+
+    def customers(qs) -> int:
+        return qs.aggregate(n=Count("customer_id", distinct=True))["n"]
+
+    row = {
+        "served": customers(solved),
+        "retained": customers(solved.filter(bought_after)),
+        "before": customers(solved.filter(bought_before)),
+        "churned": customers(solved.filter(bought_before).filter(~bought_after)),
+    }
     # An event counts once, even when it follows several solved tickets.
     solve_before = solved.filter(
         customer_id=OuterRef("customer_id"),

@@ -10,7 +10,7 @@ from metrics.models import MetricsSettings
 from metrics.selectors.common import change
 from metrics.selectors.quality import metric_repeat_contact, metric_resolution_quality
 from metrics.selectors.responsiveness import (
-    Aht,
+    aht_estimated,
     metric_aht,
     metric_frt,
     metric_resolution,
@@ -53,8 +53,7 @@ def _figures(f: MetricFilter, *, window_days: int, tracked: bool, fast: bool = T
             aht = metric_aht(f, tracked=True)
         else:
             minutes = MetricsSettings.load().default_handle_minutes
-            total, n = float(q.agent_replies * minutes * 60), ff.replied
-            aht = Aht("estimated", n, total, round(total / n, 3) if n else None)
+            aht = aht_estimated(q.agent_replies, ff.replied, minutes)
     else:
         nst = metric_nst(f).value
         frt = metric_frt(f)
