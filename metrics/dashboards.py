@@ -17,15 +17,10 @@ from django.utils.translation import gettext as _
 from metrics import formatting as fmt
 from metrics.filters import MetricFilter
 from metrics.models import MetricsSettings
-from metrics.selectors import distribution, load, planning, quality, revenue, sla, surveys, volume
+from metrics.selectors import distribution, load, planning, revenue, sla, surveys, volume
 from metrics.selectors.common import change
-from metrics.selectors.responsiveness import (
-    metric_aht,
-    metric_frt,
-    metric_frt_business,
-    metric_resolution,
-)
-from metrics.selectors.summary import DIRECTION
+from metrics.selectors.responsiveness import metric_frt_business_mean, work_tracked
+from metrics.selectors.summary import DIRECTION, ticket_figures
 from metrics.whatif import fit
 from tickets.models import ACTIVE_STATUSES, Status
 
@@ -270,14 +265,16 @@ def page_operations(f: MetricFilter) -> Page:
     p = Page("operations", _("Operations"))
     pf = f.previous()
     s = MetricsSettings.load()
-    nst, nst_p = volume.metric_nst(f).value, volume.metric_nst(pf).value
-    frt, frt_p = metric_frt(f), metric_frt(pf)
-    frt_b = metric_frt_business(f)
-    res, res_p = metric_resolution(f), metric_resolution(pf)
-    aht, aht_p = metric_aht(f), metric_aht(pf)
-    q = quality.metric_resolution_quality(f, window_days=s.fcr_window_days)
-    qp = quality.metric_resolution_quality(pf, window_days=s.fcr_window_days)
-    rc, rc_p = quality.metric_repeat_contact(f), quality.metric_repeat_contact(pf)
+    tracked = work_tracked()
+    cur = ticket_figures(f, window_days=s.fcr_window_days, tracked=tracked)
+    old = ticket_figures(pf, window_days=s.fcr_window_days, tracked=tracked)
+    nst, nst_p = cur.nst, old.nst
+    frt, frt_p = cur.frt, old.frt
+    frt_b = metric_frt_business_mean(f)
+    res, res_p = cur.resolution, old.resolution
+    aht, aht_p = cur.aht, old.aht
+    q, qp = cur.quality, old.quality
+    rc, rc_p = cur.repeat, old.repeat
     ld = load.metric_agent_load(f)
     solved_link = queue_url(f, created=False, status=["solved", "closed"])
     p.cards = [
@@ -299,7 +296,7 @@ def page_operations(f: MetricFilter) -> Page:
             % {
                 "m": fmt.duration(frt.median),
                 "p": fmt.duration(frt.p90),
-                "b": fmt.duration(frt_b.mean),
+                "b": fmt.duration(frt_b),
             },
             link=queue_url(f, status=ALL_STATUSES),
             reference=_ref("frt", "duration"),

@@ -66,6 +66,16 @@ def metric_frt_business(f: MetricFilter) -> DurationStats:
     return _stats(facts, F("frt_business_seconds"))
 
 
+def metric_frt_business_mean(f: MetricFilter) -> float | None:
+    """The mean of `metric_frt_business` alone (no percentile sort)."""
+    facts = TicketFact.objects.filter(
+        f.ticket_q("ticket__"),
+        f.in_period("ticket__created_at"),
+        frt_business_seconds__isnull=False,
+    )
+    return facts.aggregate(mean=Avg("frt_business_seconds"))["mean"]
+
+
 def solved_tickets(f: MetricFilter):
     """Tickets solved in the period (their current solve time falls in it)."""
     return f.tickets().filter(f.in_period("solved_at"))

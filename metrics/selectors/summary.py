@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 
 from metrics import rollup
 from metrics.filters import MetricFilter
 from metrics.models import MetricsSettings
-from metrics.selectors.common import change
-from metrics.selectors.quality import metric_repeat_contact, metric_resolution_quality
+from metrics.selectors.common import DurationStats, Rate, change
+from metrics.selectors.quality import (
+    Resolution,
+    metric_repeat_contact,
+    metric_resolution_quality,
+)
 from metrics.selectors.responsiveness import (
+    Aht,
     aht_estimated,
     metric_aht,
     metric_frt,
@@ -43,24 +48,44 @@ DIRECTION = {
 }
 
 
-def _figures(f: MetricFilter, *, window_days: int, tracked: bool, fast: bool = True) -> dict:
-    """The summary's figures. `fast`: ticket figures from the daily rollups where the filter
-    allows (metrics.rollup; identical to the raw selectors), raw selectors otherwise."""
+@dataclass(frozen=True)
+class TicketFigures:
+    nst: int
+    frt: DurationStats
+    resolution: DurationStats
+    aht: Aht
+    quality: Resolution
+    repeat: Rate
+
+
+def ticket_figures(
+    f: MetricFilter, *, window_days: int, tracked: bool, fast: bool = True
+) -> TicketFigures:
+    """The ticket figures of the summary and the operations page. `fast`: from the daily
+    rollups where the filter allows (metrics.rollup; identical to the raw selectors), raw
+    selectors otherwise."""
     if fast and rollup.supports(f):
         ff = rollup.fast_figures(f, window_days=window_days)
-        nst, frt, res, q, repeat = ff.nst, ff.frt, ff.resolution, ff.quality, ff.repeat
         if tracked:
             aht = metric_aht(f, tracked=True)
         else:
             minutes = MetricsSettings.load().default_handle_minutes
-            aht = aht_estimated(q.agent_replies, ff.replied, minutes)
-    else:
-        nst = metric_nst(f).value
-        frt = metric_frt(f)
-        res = metric_resolution(f)
-        q = metric_resolution_quality(f, window_days=window_days)
-        aht = metric_aht(f, tracked=tracked)
-        repeat = metric_repeat_contact(f)
+            aht = aht_estimated(ff.quality.agent_replies, ff.replied, minutes)
+        return TicketFigures(ff.nst, ff.frt, ff.resolution, aht, ff.quality, ff.repeat)
+    return TicketFigures(
+        nst=metric_nst(f).value,
+        frt=metric_frt(f),
+        resolution=metric_resolution(f),
+        aht=metric_aht(f, tracked=tracked),
+        quality=metric_resolution_quality(f, window_days=window_days),
+        repeat=metric_repeat_contact(f),
+    )
+
+
+def _figures(f: MetricFilter, *, window_days: int, tracked: bool, fast: bool = True) -> dict:
+    """The summary's figures (ticket figures: `ticket_figures`)."""
+    tf = ticket_figures(f, window_days=window_days, tracked=tracked, fast=fast)
+    nst, frt, res, q, repeat, aht = tf.nst, tf.frt, tf.resolution, tf.quality, tf.repeat, tf.aht
     sla = metric_sla(f)
     nps = metric_nps(f)
     return {

@@ -66,3 +66,29 @@ def test_revenue_counts_per_solved_ticket():
     assert (r.had_bought_before, r.churned) == (1, 1)
     assert r.events == 2 and r.attributed == Decimal("200")
     assert MetricsSettings.load().attribution_window_days == 30
+
+
+def test_operations_cards_from_rollups_equal_raw(world, monkeypatch):  # noqa: F811
+    from metrics.dashboards import page_operations
+
+    fast = {f: page_operations(f).as_dict() for f in periods(world)}
+    _raw(monkeypatch)
+    for f, page in fast.items():
+        raw = page_operations(f).as_dict()
+        assert page == raw
+    cards = {c["key"]: c for c in fast[periods(world)[0]]["cards"]}
+    assert cards["nst"]["raw"] == 9 and cards["fcr"]["raw"] is not None
+
+
+def test_business_hours_frt_mean_alone(world):  # noqa: F811
+    from metrics.models import TicketFact
+    from metrics.selectors.responsiveness import metric_frt_business, metric_frt_business_mean
+
+    t = world["tickets"]
+    for i, key in enumerate(("a1", "a2", "b2", "n1")):
+        TicketFact.objects.update_or_create(
+            ticket=t[key], defaults={"frt_business_seconds": 60.0 * (i + 1) ** 2}
+        )
+    for f in periods(world):
+        assert metric_frt_business_mean(f) == metric_frt_business(f).mean
+    assert metric_frt_business_mean(periods(world)[1]) == pytest.approx((60 + 240 + 540 + 960) / 4)
