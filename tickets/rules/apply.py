@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -70,11 +70,39 @@ def _spec(rule: Rule) -> RuleSpec:
     )
 
 
+_VERSION_PARTS = {
+    "n": lambda: Count("id"),
+    "a": lambda: Count("id", filter=Q(is_active=True)),
+    "m": lambda: Max("id"),
+    "v": lambda: Max("updated_at"),
+}
+_VERSION_KEY = ("automation", "rules_version")
+
+
 def _rules_version() -> tuple:
-    agg = Rule.objects.aggregate(
-        n=Count("id"), a=Count("id", filter=Q(is_active=True)), m=Max("id"), v=Max("updated_at")
-    )
-    return (agg["n"], agg["a"], agg["m"], agg["v"])
+    agg = Rule.objects.aggregate(**{k: part() for k, part in _VERSION_PARTS.items()})
+    return tuple(agg[k] for k in _VERSION_PARTS)
+
+
+def rules_version_annotations() -> dict[str, Subquery]:
+    """The rules version as annotations for another query (the intake's channel read), so
+    checking the per-process cache costs no round trip of its own; see
+    `rules_version_put`. The same four aggregates as `_rules_version`."""
+    return {
+        f"rules_version_{k}": Subquery(
+            Rule.objects.order_by()
+            .annotate(_all=Value(1))
+            .values("_all")
+            .annotate(x=part())
+            .values("x")[:1]
+        )
+        for k, part in _VERSION_PARTS.items()
+    }
+
+
+def rules_version_put(row) -> None:
+    """Hand the scope the version read with `rules_version_annotations` on `row`."""
+    scoped_put(_VERSION_KEY, tuple(getattr(row, f"rules_version_{k}") for k in _VERSION_PARTS))
 
 
 def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
@@ -82,7 +110,7 @@ def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
 
     Kept per process and checked against a one-row version query, once per scoped unit of
     work (one inbound message: helpdesk.scoped_cache)."""
-    version = scoped_get(("automation", "rules_version"), _rules_version)
+    version = scoped_get(_VERSION_KEY, _rules_version)
     loaded = _cache.get("rules")
     if loaded is None or loaded.version != version:
         by_trigger: dict[str, list[RuleSpec]] = {t: [] for t in Trigger.values}

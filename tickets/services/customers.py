@@ -24,14 +24,24 @@ def _match_existing_customer(sender: SenderIdentity) -> Customer | None:
 def customer_get_or_create_for_identity(
     *, channel: Channel, sender: SenderIdentity
 ) -> tuple[Customer, CustomerIdentity]:
+    customer, identity, _created = customer_resolve_for_identity(channel=channel, sender=sender)
+    return customer, identity
+
+
+def customer_resolve_for_identity(
+    *, channel: Channel, sender: SenderIdentity
+) -> tuple[Customer, CustomerIdentity, bool]:
+    """The customer behind the identity (created with it when nobody matches); the flag
+    says the customer row was created by this call (so it has no tickets yet)."""
     identity = (
         CustomerIdentity.objects.select_related("customer")
         .filter(channel=channel, external_id=sender.external_id)
         .first()
     )
     if identity:
-        return identity.customer, identity
+        return identity.customer, identity, False
     customer = _match_existing_customer(sender)
+    created = customer is None
     if customer is None:
         customer = Customer.objects.create(
             name=sender.name,
@@ -53,8 +63,8 @@ def customer_get_or_create_for_identity(
         identity = CustomerIdentity.objects.select_related("customer").get(
             channel=channel, external_id=sender.external_id
         )
-        return identity.customer, identity
-    return customer, identity
+        return identity.customer, identity, False
+    return customer, identity, created
 
 
 class CustomerMergeError(ApplicationError):

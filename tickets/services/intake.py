@@ -26,7 +26,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.sanitize import preview, sanitize_html
-from tickets.services.customers import customer_get_or_create_for_identity
+from tickets.services.customers import customer_resolve_for_identity
 from tickets.services.events import message_publish, ticket_event_record, ticket_publish
 
 
@@ -118,11 +118,20 @@ def _store_attachments(message: Message, msg: InboundMessage) -> None:
 
 
 def _channel(channel_id: int) -> Channel:
-    """The channel, with its automation settings read in the same query and handed to the
-    scope the subscribers read them from."""
-    from tickets.rules.apply import channel_settings_put
+    """The channel, with its automation settings and the rules version read in the same
+    query and handed to the scope the subscribers read them from."""
+    from tickets.rules.apply import (
+        channel_settings_put,
+        rules_version_annotations,
+        rules_version_put,
+    )
 
-    channel = Channel.objects.select_related("automation__default_team").get(pk=channel_id)
+    channel = (
+        Channel.objects.select_related("automation__default_team")
+        .annotate(**rules_version_annotations())
+        .get(pk=channel_id)
+    )
+    rules_version_put(channel)
     try:
         settings_ = channel.automation
     except ObjectDoesNotExist:
@@ -149,12 +158,18 @@ def _receive(msg: InboundMessage) -> ReceiveResult:
         return ReceiveResult(message=existing, created=False, ticket_created=False)
 
     with transaction.atomic():
-        customer, _identity = customer_get_or_create_for_identity(
+        customer, _identity, customer_created = customer_resolve_for_identity(
             channel=channel, sender=msg.sender
         )
         ticket, ticket_created = ticket_get_active_or_create(
             customer=customer, channel=channel, msg=msg
         )
+        if customer_created and ticket_created:
+            # A customer created just now has no other ticket: the rules ("repeat
+            # customer") and routing (sticky) need not ask the database.
+            from tickets.services.routing import customer_other_tickets_put
+
+            customer_other_tickets_put(customer_id=customer.pk, ticket_id=ticket.pk, value=False)
         # The subscribers read these: no lazy loads when they are the rows just read (a
         # thread reply may come from another participant than the ticket's customer).
         if ticket.customer_id == customer.pk:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from helpdesk.scoped_cache import scoped_get
+from helpdesk.scoped_cache import scoped_get, scoped_put
 from tickets.automation.models import AgentSkills, Strategy, TeamRouting
 from tickets.models import ACTIVE_STATUSES, AgentProfile, OnlineState, Status, Team, Ticket
 from tickets.rules.apply import channel_settings
@@ -31,11 +31,23 @@ from tickets.services.tickets import (
 ROUTING_LABEL = "routing"
 
 
+def _other_tickets_key(customer_id: int, ticket_id: int) -> tuple:
+    # Not the "automation" namespace: a fact of this message, not configuration that an
+    # admin's save makes the scope forget.
+    return ("intake", "customer_other_tickets", customer_id, ticket_id)
+
+
+def customer_other_tickets_put(*, customer_id: int, ticket_id: int, value: bool) -> None:
+    """Tell the scope what the caller knows (the intake: a customer it has just created has
+    no ticket but the one it has just created)."""
+    scoped_put(_other_tickets_key(customer_id, ticket_id), value)
+
+
 def customer_has_other_tickets(*, ticket: Ticket) -> bool:
     """Whether the ticket's customer has any other ticket (a repeat customer; someone to
     be sticky to). Read once per scope: the rules and routing both ask."""
     return scoped_get(
-        ("automation", "customer_other_tickets", ticket.customer_id, ticket.pk),
+        _other_tickets_key(ticket.customer_id, ticket.pk),
         lambda: (
             Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk).exists()
         ),
@@ -144,7 +156,8 @@ def ticket_route_pick(
 ) -> AgentProfile | None:
     """Choose a free agent of the ticket's team (as the pending update has it: its team, its
     tags) and move the team's round-robin cursor; None: the ticket stays in the team queue.
-    The caller assigns `pick.user` (loaded with the pick) and saves the update."""
+    The caller assigns `pick.user` (loaded with the pick) and saves the update (which
+    writes the cursor, assignment or not)."""
     ticket = update.ticket
     with transaction.atomic(savepoint=False):
         if ticket.team_id is None:
@@ -188,7 +201,8 @@ def ticket_route_pick(
         if config is None:
             TeamRouting.objects.get_or_create(team_id=ticket.team_id, defaults={"last_agent": pick})
         else:
-            TeamRouting.objects.filter(pk=config.pk).update(last_agent=pick)
+            # Written with the update (one statement on PostgreSQL), under the agents' lock.
+            update.routing_cursor = (config.pk, pick.pk)
         return pick
 
 

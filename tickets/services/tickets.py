@@ -6,7 +6,8 @@ several as one (`TicketUpdate`: what a rule pass, the bot and routing do).
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.utils import timezone
 
 from helpdesk.exceptions import ApplicationError
@@ -198,6 +199,9 @@ class TicketUpdate:
         self._tags: dict[int, str] | None = None
         self._tags_added: dict[int, Tag] = {}
         self._tags_removed: dict[int, Tag] = {}
+        # Routing's round-robin cursor to move (TeamRouting pk, AgentProfile pk): written by
+        # `ticket_update_save` with the rest, whether or not the assignee changed.
+        self.routing_cursor: tuple[int, int] | None = None
 
     # -- reading the state as changed so far
 
@@ -328,10 +332,106 @@ def ticket_update_begin(
     return update
 
 
+def _cursor_write(cursor: tuple[int, int]) -> None:
+    from tickets.automation.models import TeamRouting
+
+    TeamRouting.objects.filter(pk=cursor[0]).update(last_agent_id=cursor[1])
+
+
+def _write_plain(
+    ticket: Ticket, fields: list[str] | None, update: TicketUpdate, cursor: tuple | None
+) -> None:
+    if fields is not None:
+        ticket.save(update_fields=fields)
+    if update._tags_added:
+        ticket.tags.add(*update._tags_added.values())
+    if update._tags_removed:
+        ticket.tags.remove(*update._tags_removed.values())
+    TicketEvent.objects.bulk_create(update._events)
+    if cursor is not None:
+        _cursor_write(cursor)
+
+
+def _one_statement_ok() -> bool:
+    """PostgreSQL, and nobody listens to the signals the ORM's writes would send (the one
+    statement sends none)."""
+    if connection.vendor != "postgresql":
+        return False
+    through = Ticket.tags.through
+    return not (
+        pre_save.has_listeners(Ticket)
+        or post_save.has_listeners(Ticket)
+        or m2m_changed.has_listeners(through)
+    )
+
+
+def _write_one_statement(
+    ticket: Ticket, fields: list[str] | None, update: TicketUpdate, cursor: tuple | None
+) -> None:
+    """What `_write_plain` writes, as one PostgreSQL statement: the ticket UPDATE, the tag
+    rows, the cursor UPDATE as data-modifying CTEs of the events INSERT (one round trip).
+    Only quoted table and column names go into the SQL text; every value is a parameter."""
+    from tickets.automation.models import TeamRouting
+
+    qn = connection.ops.quote_name
+    ctes: list[str] = []
+    params: list = []
+    if fields is not None:
+        model_fields = [Ticket._meta.get_field(name) for name in fields]
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
+        params += [f.get_db_prep_save(f.pre_save(ticket, False), connection) for f in model_fields]
+        table, pk = qn(Ticket._meta.db_table), qn(Ticket._meta.pk.column)
+        ctes.append(f"_ticket AS (UPDATE {table} SET {sets} WHERE {pk} = %s)")  # noqa: S608
+        params.append(ticket.pk)
+    through = Ticket.tags.through._meta
+    ticket_col = through.get_field("ticket").column
+    tag_col = through.get_field("tag").column
+    if update._tags_added:
+        rows = ", ".join("(%s, %s)" for _ in update._tags_added)
+        insert = f"INSERT INTO {qn(through.db_table)} ({qn(ticket_col)}, {qn(tag_col)})"
+        ctes.append(f"_tags_added AS ({insert} VALUES {rows} ON CONFLICT DO NOTHING)")
+        for tag_id in update._tags_added:
+            params += [ticket.pk, tag_id]
+    if update._tags_removed:
+        marks = ", ".join("%s" for _ in update._tags_removed)
+        where = f"{qn(ticket_col)} = %s AND {qn(tag_col)} IN ({marks})"
+        delete = f"DELETE FROM {qn(through.db_table)} WHERE {where}"  # noqa: S608
+        ctes.append(f"_tags_removed AS ({delete})")
+        params += [ticket.pk, *update._tags_removed]
+    if cursor is not None:
+        routing = TeamRouting._meta
+        table, pk = qn(routing.db_table), qn(routing.pk.column)
+        column = qn(routing.get_field("last_agent").column)
+        ctes.append(f"_cursor AS (UPDATE {table} SET {column} = %s WHERE {pk} = %s)")  # noqa: S608
+        params += [cursor[1], cursor[0]]
+    event_fields = [f for f in TicketEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(qn(f.column) for f in event_fields)
+    row = "(" + ", ".join("%s" for _ in event_fields) + ")"
+    for event in update._events:
+        params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    sql = (
+        (f"WITH {', '.join(ctes)} " if ctes else "")
+        + f"INSERT INTO {qn(TicketEvent._meta.db_table)} ({columns}) "
+        + f"VALUES {', '.join(row for _ in update._events)} "
+        + f"RETURNING {qn(TicketEvent._meta.pk.column)}"
+    )
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        ids = [r[0] for r in db.fetchall()]
+    for event, pk in zip(update._events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
 def ticket_update_save(*, update: TicketUpdate) -> Ticket:
-    """Write an update: nothing when nothing changed; only the events when no field did."""
+    """Write an update: nothing when nothing changed; only the events when no field did
+    (and routing's cursor when it moved). On PostgreSQL the writes are one statement."""
     ticket = update.ticket
+    cursor, update.routing_cursor = update.routing_cursor, None
     if not update.changed:
+        if cursor is not None:
+            _cursor_write(cursor)
         return ticket
     touched = bool(update._fields) or update._status_touched
     status_moved = ticket.status != update.previous_status
@@ -341,12 +441,8 @@ def ticket_update_save(*, update: TicketUpdate) -> Ticket:
     with transaction.atomic(savepoint=False):
         if touched:
             ticket.updated_at = timezone.now()
-            ticket.save(update_fields=[*fields, "updated_at"])
-        if update._tags_added:
-            ticket.tags.add(*update._tags_added.values())
-        if update._tags_removed:
-            ticket.tags.remove(*update._tags_removed.values())
-        TicketEvent.objects.bulk_create(update._events)
+        write = _write_one_statement if _one_statement_ok() else _write_plain
+        write(ticket, [*fields, "updated_at"] if touched else None, update, cursor)
         fields_changed, previous_status = update._fields, update.previous_status
         update._events, update._fields, update._status_touched = [], [], False
         update._tags_added, update._tags_removed = {}, {}
