@@ -201,6 +201,9 @@ class FactDay(models.Model):
     day = models.DateField(primary_key=True)
     fcr_window_days = models.PositiveSmallIntegerField()
     built_at = models.DateTimeField(default=timezone.now)
+    # SlaRollup counts the clocks last updated at or before this moment; the clocks of the
+    # day's tickets updated after it are read from the raw rows.
+    clocks_until = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("rollup day")
@@ -253,6 +256,12 @@ class DailyRollup(models.Model):
     bot_contained = models.IntegerField(default=0)
     replies = models.BigIntegerField(default=0)
     replied = models.IntegerField(default=0)
+    # Created cohort, for the per-day and per-dimension tables: tickets with a first
+    # response (first_response_at set), tickets since solved, business-hours FRT facts.
+    responded = models.IntegerField(default=0)
+    created_solved = models.IntegerField(default=0)
+    frt_business_n = models.IntegerField(default=0)
+    frt_business_sum = models.FloatField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="daily_rollup_day")]
@@ -292,3 +301,54 @@ class RepeatPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} ← {self.prev_day} ({self.step}): {self.n}"
+
+
+class SlaRollup(models.Model):
+    """Decided SLA clocks (met or breached) per day of the ticket's creation × the ticket's
+    channel × team × assignee × priority × metric, counting only clocks last updated at or
+    before the day's `FactDay.clocks_until` (later updates are read from the raw rows)."""
+
+    day = models.DateField()
+    channel_id = models.IntegerField()
+    team_id = models.IntegerField(null=True)
+    assignee_id = models.IntegerField(null=True)
+    priority = models.CharField(max_length=10)
+    metric = models.CharField(max_length=20)
+    decided = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="sla_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric} {self.breached}/{self.decided}"
+
+
+class HourRollup(models.Model):
+    """Tickets created per UTC hour × channel × team × assignee × priority (merged tickets
+    left out): the weekday × hour heatmap and the staffing forecast."""
+
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    channel_id = models.IntegerField()
+    team_id = models.IntegerField(null=True)
+    assignee_id = models.IntegerField(null=True)
+    priority = models.CharField(max_length=10)
+    created = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="hour_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour:02d}h {self.created}"
+
+
+class RollupWatermark(models.Model):
+    """One row (pk=1): every SLA clock last updated at or before `clocks_until` is counted in
+    the SlaRollup of its ticket's day (rollup_refresh rebuilds the days of the clocks updated
+    since the previous watermark, then moves it)."""
+
+    clocks_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.clocks_until)

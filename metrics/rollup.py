@@ -30,7 +30,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, F, FloatField, Func, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
 
 from metrics.aggregates import Seconds, percentile_cont
 from metrics.filters import MetricFilter
@@ -38,13 +39,17 @@ from metrics.models import (
     DailyRollup,
     DurationBucket,
     FactDay,
+    HourRollup,
     MetricsSettings,
     RepeatPair,
     RollupDirty,
+    RollupWatermark,
+    SlaRollup,
 )
 from metrics.selectors.common import DurationStats, Rate
 from metrics.selectors.quality import Resolution, bot_only_q, came_back_q
 from metrics.selectors.responsiveness import FRT, RESOLUTION
+from sla.models import ClockStatus, Metric, SlaClock
 from tickets.models import Ticket
 
 
@@ -166,20 +171,82 @@ def _solved_aggregates(window_days: int) -> dict:
 
 
 def _created_aggregates() -> dict:
+    frt_business = "metric_fact__frt_business_seconds"
     return {
         "created": Count("pk"),
         "answered": Count(FRT, filter=ANSWERED),
         "frt_sum": Sum(FRT, filter=ANSWERED),
+        "responded": Count("pk", filter=Q(first_response_at__isnull=False)),
+        "created_solved": Count("pk", filter=Q(solved_at__isnull=False)),
+        "frt_business_n": Count(frt_business),
+        "frt_business_sum": Sum(frt_business),
     }
 
 
-def rollup_rebuild(d_from: date, d_to: date, *, window_days: int | None = None) -> int:
+# A clock written this shortly before a rebuild is left to the raw rows (a transaction that
+# set its `updated_at` earlier may commit after the rebuild read the clocks).
+SLA_SETTLE = timedelta(minutes=2)
+SLA_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
+TICKET_DIMS = {d: f"ticket__{d}" for d in DIMS}
+
+
+def _sla_rows(start: datetime, end: datetime, cutoff: datetime) -> list[SlaRollup]:
+    clocks = SlaClock.objects.filter(
+        ticket__merged_into__isnull=True,
+        ticket__created_at__gte=start,
+        ticket__created_at__lt=end,
+        metric__in=SLA_METRICS,
+        status__in=DECIDED,
+        updated_at__lte=cutoff,
+    )
+    grouped = (
+        clocks.annotate(_d=TruncDate("ticket__created_at", tzinfo=UTC))
+        .values("_d", "metric", **{d: F(t) for d, t in TICKET_DIMS.items()})
+        .annotate(decided=Count("pk"), breached=Count("pk", filter=Q(status=ClockStatus.BREACHED)))
+        .order_by()
+    )
+    return [
+        SlaRollup(
+            day=r["_d"],
+            metric=r["metric"],
+            decided=r["decided"],
+            breached=r["breached"],
+            **{d: r[d] for d in DIMS},
+        )
+        for r in grouped
+    ]
+
+
+def _hour_rows(created) -> list[HourRollup]:
+    grouped = (
+        created.annotate(
+            _d=TruncDate("created_at", tzinfo=UTC), _h=ExtractHour("created_at", tzinfo=UTC)
+        )
+        .values("_d", "_h", *DIMS)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        HourRollup(day=r["_d"], hour=r["_h"], created=r["n"], **{d: r[d] for d in DIMS})
+        for r in grouped
+    ]
+
+
+def rollup_rebuild(
+    d_from: date,
+    d_to: date,
+    *,
+    window_days: int | None = None,
+    clocks_until: datetime | None = None,
+) -> int:
     """Recompute the rollup rows of the UTC days d_from..d_to (inclusive) from the raw rows
     and clear the marks on those days that were committed before the recompute read them.
     Returns the number of DailyRollup rows written."""
     if window_days is None:
         window_days = MetricsSettings.load().fcr_window_days
     start, end = day_start(d_from), day_start(d_to + timedelta(days=1))
+    clocks_until = clocks_until or timezone.now() - SLA_SETTLE
     with transaction.atomic():
         # One rebuild at a time (two could interleave their delete and insert).
         MetricsSettings.load()
@@ -235,14 +302,20 @@ def rollup_rebuild(d_from: date, d_to: date, *, window_days: int | None = None) 
             )
             for r in grouped:
                 pairs.append(RepeatPair(day=r["_d"], prev_day=r["_pd"], step=step, n=r["n"]))
+        sla_rows = _sla_rows(start, end, clocks_until)
+        hour_rows = _hour_rows(created)
         days = [d_from + timedelta(days=i) for i in range((d_to - d_from).days + 1)]
-        for model in (DailyRollup, DurationBucket, RepeatPair):
+        for model in (DailyRollup, DurationBucket, RepeatPair, SlaRollup, HourRollup):
             model.objects.filter(day__gte=d_from, day__lte=d_to).delete()
         DailyRollup.objects.bulk_create(rows.values(), batch_size=2000)
         DurationBucket.objects.bulk_create(buckets, batch_size=2000)
         RepeatPair.objects.bulk_create(pairs, batch_size=2000)
+        SlaRollup.objects.bulk_create(sla_rows, batch_size=2000)
+        HourRollup.objects.bulk_create(hour_rows, batch_size=2000)
         FactDay.objects.filter(day__in=days).delete()
-        FactDay.objects.bulk_create([FactDay(day=d, fcr_window_days=window_days) for d in days])
+        FactDay.objects.bulk_create(
+            [FactDay(day=d, fcr_window_days=window_days, clocks_until=clocks_until) for d in days]
+        )
         RollupDirty.objects.filter(pk__in=seen).delete()
     return len(rows)
 
@@ -266,8 +339,6 @@ def rollup_mark(d_from: date | datetime | None, d_to: date | datetime | None = N
 def rollup_refresh(*, until: date | None = None, limit_days: int = 400) -> int:
     """Rebuild the marked days and the unbuilt days up to yesterday (UTC), at most
     `limit_days` days back. For the nightly/periodic task."""
-    from django.utils import timezone
-
     until = until or utc_day(timezone.now()) - timedelta(days=1)
     first_ticket = Ticket.objects.order_by("created_at").values_list("created_at", flat=True)
     first = first_ticket.first()
@@ -291,11 +362,39 @@ def rollup_refresh(*, until: date | None = None, limit_days: int = 400) -> int:
         while d <= min(b, until):
             todo.add(d)
             d += timedelta(days=1)
+    # SLA clocks updated since the watermark (the sweep breaches them without a ticket
+    # event): their tickets' days are rebuilt too, then the watermark moves.
+    clocks_until = timezone.now() - SLA_SETTLE
+    since = _watermark()
+    if since is not None:
+        changed = (
+            SlaClock.objects.filter(updated_at__gt=since, updated_at__lte=clocks_until)
+            .annotate(_d=TruncDate("ticket__created_at", tzinfo=UTC))
+            .values_list("_d", flat=True)
+            .distinct()
+            .order_by()
+        )
+        todo |= {d for d in changed if start <= d <= until}
     days = sorted(todo)
     for d in days:
-        rollup_rebuild(d, d, window_days=window)
+        rollup_rebuild(d, d, window_days=window, clocks_until=clocks_until)
     RollupDirty.objects.filter(pk__in=seen).delete()
+    if since is None or since < clocks_until:
+        RollupWatermark.objects.update_or_create(pk=1, defaults={"clocks_until": clocks_until})
     return len(days)
+
+
+def _watermark_stored() -> datetime | None:
+    return RollupWatermark.objects.filter(pk=1).values_list("clocks_until", flat=True).first()
+
+
+def _watermark() -> datetime | None:
+    """The stored watermark, or (none stored yet) the oldest day's clocks_until."""
+    stored = _watermark_stored()
+    if stored is not None:
+        return stored
+    oldest = FactDay.objects.filter(clocks_until__isnull=False).order_by("clocks_until")
+    return oldest.values_list("clocks_until", flat=True).first()
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -381,6 +480,10 @@ SUMS = (
     "bot_contained",
     "replies",
     "replied",
+    "responded",
+    "created_solved",
+    "frt_business_n",
+    "frt_business_sum",
 )
 
 
@@ -575,3 +678,84 @@ def fast_figures(f: MetricFilter, *, window_days: int) -> FastFigures:
         replied=sums["replied"],
         repeat=repeat,
     )
+
+
+# --- SLA clocks ---------------------------------------------------------------------------
+
+SLA_KEYS = {"team": "team_id", "channel": "channel_id", "priority": "priority"}
+
+
+def _sla_counts(qs, by: str | None, n: str, b: str) -> dict:
+    """{(key, metric): [decided, breached]} of grouped rows."""
+    out: dict = defaultdict(lambda: [0, 0])
+    fields = ["metric"] if by is None else ["_k", "metric"]
+    for r in qs.values(*fields).annotate(n=n, b=b).order_by():
+        c = out[(r.get("_k"), r["metric"])]
+        c[0] += r["n"] or 0
+        c[1] += r["b"] or 0
+    return out
+
+
+def sla_counts(f: MetricFilter, *, window_days: int, by: str | None = None) -> dict:
+    """Decided and breached SLA clocks of the tickets created in the period, per metric (and
+    per team, channel or priority with `by`): {(key, metric): [decided, breached]}.
+
+    Clean days: SlaRollup rows (clocks last updated by the day's `clocks_until`) plus the
+    raw clocks of the day's tickets updated after that; other days: the raw clocks. Exactly
+    the raw counts, since every change of a clock moves its `updated_at` (the ticket's own
+    changes mark its day, as for the other rollups)."""
+    p = plan(f, window_days)
+    settled: dict = defaultdict(list)  # clocks_until -> clean days
+    raw_ranges = list(p.raw)
+    if p.clean:
+        for d, until in FactDay.objects.filter(day__in=p.clean).values_list("day", "clocks_until"):
+            if until is None:
+                raw_ranges.append((day_start(d), day_start(d + timedelta(days=1))))
+            else:
+                settled[until].append(d)
+    out: dict = defaultdict(lambda: [0, 0])
+    clean = [d for days in settled.values() for d in days]
+    if clean:
+        rows = SlaRollup.objects.filter(day__in=clean)
+        for name, field in (
+            ("channel", "channel_id"),
+            ("team", "team_id"),
+            ("agent", "assignee_id"),
+            ("priority", "priority"),
+        ):
+            if getattr(f, name):
+                rows = rows.filter(**{field: getattr(f, name)})
+        if by is not None:
+            rows = rows.annotate(_k=F(SLA_KEYS[by]))
+        for k, v in _sla_counts(rows, by, Sum("decided"), Sum("breached")).items():
+            out[k][0] += v[0]
+            out[k][1] += v[1]
+    base = SlaClock.objects.filter(f.ticket_q("ticket__"), metric__in=SLA_METRICS)
+    base = base.filter(status__in=DECIDED)
+    if by is not None:
+        base = base.annotate(_k=F(f"ticket__{SLA_KEYS[by]}"))
+    if raw_ranges:
+        clocks = base.filter(_ranges_q("ticket__created_at", raw_ranges))
+        breached = Count("pk", filter=Q(status=ClockStatus.BREACHED))
+        for k, v in _sla_counts(clocks, by, Count("pk"), breached).items():
+            out[k][0] += v[0]
+            out[k][1] += v[1]
+    if settled:
+        # Clocks of the clean days updated after their day was built: all are after the
+        # watermark and after the oldest clocks_until of these days (an index range).
+        cutoff = {d: until for until, days in settled.items() for d in days}
+        lowest = min(settled)
+        mark = _watermark_stored()
+        if mark is not None and mark > lowest:
+            lowest = mark
+        ranges = Plan(clean=sorted(cutoff), raw=[]).clean_ranges
+        later = base.filter(_ranges_q("ticket__created_at", ranges), updated_at__gt=lowest)
+        fields = ["ticket__created_at", "updated_at", "metric", "status"]
+        if by is not None:
+            fields.append("_k")
+        for r in later.values(*fields):
+            if r["updated_at"] > cutoff[utc_day(r["ticket__created_at"])]:
+                c = out[(r.get("_k"), r["metric"])]
+                c[0] += 1
+                c[1] += r["status"] == ClockStatus.BREACHED
+    return dict(out)

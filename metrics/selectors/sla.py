@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 
 from metrics.filters import MetricFilter
+from metrics.models import MetricsSettings
 from metrics.selectors.common import Rate
 from sla.models import ClockStatus, Metric, SlaClock
+from tickets.models import Channel, Team
 
 DECIDED = [ClockStatus.MET, ClockStatus.BREACHED]
 
@@ -36,31 +38,49 @@ def clocks(f: MetricFilter):
     return SlaClock.objects.filter(f.ticket_q("ticket__"), f.in_period("ticket__created_at"))
 
 
-def _counts(metric: str) -> dict:
-    m = Q(metric=metric, status__in=DECIDED)
-    return {
-        f"{metric}_n": Count("pk", filter=m),
-        f"{metric}_b": Count("pk", filter=m & Q(status=ClockStatus.BREACHED)),
-    }
-
-
-def metric_sla(f: MetricFilter) -> SlaRates:
+def metric_sla(f: MetricFilter, *, fast: bool = True) -> SlaRates:
     """Timers of tickets created in the period that are decided (met or breached).
 
-    A timer still running or paused is not counted until it is met or breaches.
-    """
-    row = clocks(f).aggregate(**_counts(Metric.FIRST_RESPONSE), **_counts(Metric.RESOLUTION))
-    fr, res = Metric.FIRST_RESPONSE, Metric.RESOLUTION
-    return SlaRates(
-        first_response=Rate(row[f"{fr}_b"], row[f"{fr}_n"]),
-        resolution=Rate(row[f"{res}_b"], row[f"{res}_n"]),
-    )
+    A timer still running or paused is not counted until it is met or breaches. `fast`:
+    from the daily rollups where the filter allows (metrics.rollup.sla_counts; the same
+    numbers as the raw clocks)."""
+    counts = _counts_by(f, None, fast=fast)
+    return _rates(counts, None)
 
 
+def _counts_by(f: MetricFilter, by: str | None, *, fast: bool) -> dict:
+    """{(key, metric): [decided, breached]}; key None without `by`."""
+    from metrics import rollup
+
+    if fast and rollup.supports(f):
+        window = MetricsSettings.load().fcr_window_days
+        return rollup.sla_counts(f, window_days=window, by=by)
+    qs = clocks(f).filter(metric__in=METRICS, status__in=DECIDED)
+    fields = ["metric"]
+    if by is not None:
+        qs = qs.annotate(_k=F(BREAKDOWNS[by][0]))
+        fields = ["_k", "metric"]
+    out = {}
+    for r in (
+        qs.values(*fields)
+        .annotate(n=Count("pk"), b=Count("pk", filter=Q(status=ClockStatus.BREACHED)))
+        .order_by()
+    ):
+        out[(r.get("_k"), r["metric"])] = [r["n"], r["b"]]
+    return out
+
+
+def _rates(counts: dict, key) -> SlaRates:
+    fr = counts.get((key, Metric.FIRST_RESPONSE), [0, 0])
+    res = counts.get((key, Metric.RESOLUTION), [0, 0])
+    return SlaRates(first_response=Rate(fr[1], fr[0]), resolution=Rate(res[1], res[0]))
+
+
+METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
 BREAKDOWNS = {
-    "team": ("ticket__team_id", "ticket__team__name"),
-    "channel": ("ticket__channel_id", "ticket__channel__name"),
-    "priority": ("ticket__priority", "ticket__priority"),
+    "team": ("ticket__team_id", Team),
+    "channel": ("ticket__channel_id", Channel),
+    "priority": ("ticket__priority", None),
 }
 
 
@@ -72,25 +92,23 @@ class SlaRow:
     resolution: Rate
 
 
-def metric_sla_breakdown(f: MetricFilter, by: str) -> list[SlaRow]:
-    key, label = BREAKDOWNS[by]
-    rows = (
-        clocks(f)
-        .values(k=F(key), label=F(label))
-        .annotate(**_counts(Metric.FIRST_RESPONSE), **_counts(Metric.RESOLUTION))
-        .order_by("label")
-    )
-    fr, res = Metric.FIRST_RESPONSE, Metric.RESOLUTION
-    return [
-        SlaRow(
-            key=r["k"],
-            label=r["label"] or "—",
-            first_response=Rate(r[f"{fr}_b"], r[f"{fr}_n"]),
-            resolution=Rate(r[f"{res}_b"], r[f"{res}_n"]),
-        )
-        for r in rows
-        if r[f"{fr}_n"] or r[f"{res}_n"]
-    ]
+def metric_sla_breakdown(f: MetricFilter, by: str, *, fast: bool = True) -> list[SlaRow]:
+    """Per team, channel or priority, ordered by name ("—" for none, last)."""
+    counts = _counts_by(f, by, fast=fast)
+    keys = {k for k, _m in counts}
+    model = BREAKDOWNS[by][1]
+    if model is None:
+        names = {k: k for k in keys}
+    else:
+        names = dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
+    rows = []
+    for k in keys:
+        rates = _rates(counts, k)
+        if rates.first_response.denominator or rates.resolution.denominator:
+            name = names.get(k)
+            rows.append(SlaRow(k, name or "—", rates.first_response, rates.resolution))
+    rows.sort(key=lambda r: (names.get(r.key) is None, r.label, str(r.key)))
+    return rows
 
 
 def overdue_tickets(f: MetricFilter, limit: int = 50):

@@ -86,7 +86,7 @@ def _figures(f: MetricFilter, *, window_days: int, tracked: bool, fast: bool = T
     """The summary's figures (ticket figures: `ticket_figures`)."""
     tf = ticket_figures(f, window_days=window_days, tracked=tracked, fast=fast)
     nst, frt, res, q, repeat, aht = tf.nst, tf.frt, tf.resolution, tf.quality, tf.repeat, tf.aht
-    sla = metric_sla(f)
+    sla = metric_sla(f, fast=fast)
     nps = metric_nps(f)
     return {
         "nst": nst,

@@ -10,6 +10,7 @@ from metrics import rollup
 from metrics.filters import MetricFilter
 from metrics.models import MetricsSettings, RevenueEvent
 from metrics.selectors import planning
+from metrics.selectors.common import Rate
 from metrics.selectors.quality import metric_bot_contained, metric_resolution_quality
 from metrics.selectors.revenue import metric_revenue
 from tests.factories.tickets import CustomerFactory
@@ -92,3 +93,88 @@ def test_business_hours_frt_mean_alone(world):  # noqa: F811
     for f in periods(world):
         assert metric_frt_business_mean(f) == metric_frt_business(f).mean
     assert metric_frt_business_mean(periods(world)[1]) == pytest.approx((60 + 240 + 540 + 960) / 4)
+
+
+def _clock(ticket, metric, status, updated):
+    from sla.models import SlaClock
+
+    return SlaClock.objects.create(
+        ticket=ticket,
+        metric=metric,
+        status=status,
+        target_seconds=3600,
+        started_at=ticket.created_at,
+        updated_at=updated,
+    )
+
+
+def _sla_same(world):  # noqa: F811
+    from metrics.selectors.sla import metric_sla, metric_sla_breakdown
+
+    out = {}
+    for f in periods(world):
+        for g in (f, f.previous()):
+            fast, raw = metric_sla(g), metric_sla(g, fast=False)
+            assert fast == raw
+            out[g] = fast
+            for by in ("team", "channel", "priority"):
+                assert metric_sla_breakdown(g, by) == metric_sla_breakdown(g, by, fast=False)
+    return out
+
+
+def test_sla_rates_from_rollups_equal_raw_and_follow_clock_changes(world):  # noqa: F811
+    from metrics.models import RollupWatermark, SlaRollup
+    from sla.models import SlaClock
+
+    t = world["tickets"]
+    old = day(-20)  # written long before the rollups are built
+    _clock(t["a1"], "first_response", "met", old)
+    _clock(t["a1"], "resolution", "breached", old)
+    _clock(t["b2"], "first_response", "breached", old)
+    _clock(t["b2"], "resolution", "met", old)
+    _clock(t["c1"], "resolution", "met", old)
+    _clock(t["c4"], "resolution", "breached", old)  # merged: never counted
+    running = _clock(t["a3"], "resolution", "running", old)
+    _clock(t["n2"], "first_response", "met", old)  # today
+    late = _clock(t["a2"], "first_response", "met", rollup.timezone.now())  # too recent
+    # (The clocks above are backdated: the days are rebuilt after they were written.)
+    rollup.rollup_rebuild(rollup.utc_day(day(-14)), rollup.utc_day(day(0)))
+    assert SlaRollup.objects.exists()
+    assert not SlaRollup.objects.filter(day=rollup.utc_day(t["a2"].created_at)).exists()
+    rates = _sla_same(world)
+    aligned = periods(world)[1]
+    assert rates[aligned].first_response.denominator == 4  # a1, b2, a2 (late), n2
+    # The sweep breaches a clock without a ticket event: read from the raw rows at once.
+    SlaClock.objects.filter(pk=running.pk).update(
+        status="breached", updated_at=rollup.timezone.now()
+    )
+    late.status = "breached"
+    late.save()
+    rates = _sla_same(world)
+    assert rates[aligned].resolution == Rate(2, 4)  # a1 and a3 breached
+    assert rates[aligned].first_response.numerator == 2
+    # The refresh rebuilds the days of clocks changed since the watermark, then moves it.
+    rollup.rollup_refresh(until=rollup.utc_day(day(-1)))
+    assert RollupWatermark.objects.get().clocks_until is not None
+    _sla_same(world)
+
+
+def test_sla_refresh_rebuilds_days_of_changed_clocks(world, monkeypatch):  # noqa: F811
+    from metrics.models import FactDay, SlaRollup
+    from sla.models import SlaClock
+
+    monkeypatch.setattr(rollup, "SLA_SETTLE", rollup.timedelta(0))
+    t = world["tickets"]
+    running = _clock(t["a3"], "resolution", "running", day(-20))
+    rollup.rollup_refresh(until=rollup.utc_day(day(-1)))  # sets the watermark
+    a3_day = rollup.utc_day(t["a3"].created_at)
+    assert not SlaRollup.objects.filter(day=a3_day).exists()
+    SlaClock.objects.filter(pk=running.pk).update(
+        status="breached", updated_at=rollup.timezone.now()
+    )
+    built = FactDay.objects.get(day=a3_day).built_at
+    rollup.rollup_refresh(until=rollup.utc_day(day(-1)))
+    assert FactDay.objects.get(day=a3_day).built_at > built
+    row = SlaRollup.objects.get(day=a3_day)
+    assert (row.metric, row.decided, row.breached) == ("resolution", 1, 1)
+    _sla_same(world)
