@@ -759,3 +759,84 @@ def sla_counts(f: MetricFilter, *, window_days: int, by: str | None = None) -> d
                 c[0] += 1
                 c[1] += r["status"] == ClockStatus.BREACHED
     return dict(out)
+
+
+# --- grouped sums for the dashboard tables --------------------------------------------------
+
+CREATED_SUMS = (
+    "created",
+    "answered",
+    "frt_sum",
+    "responded",
+    "created_solved",
+    "frt_business_n",
+    "frt_business_sum",
+)
+
+
+def utc_days_local() -> bool:
+    """The current time zone is UTC: local days are the rollups' UTC days."""
+    tz = timezone.get_current_timezone()
+    return tz is UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC")
+
+
+def grouped_sums(
+    f: MetricFilter, *, window_days: int, by: tuple[str, ...], fields: tuple[str, ...]
+) -> dict:
+    """DailyRollup `fields` summed per `by` (DIMS and/or "day", the UTC day of the field's
+    cohort) over the period: {key tuple: {field: value}}; rollup rows of the clean days plus
+    raw aggregates over the rest, so equal to the same aggregates over the raw rows."""
+    p = plan(f, window_days)
+    out: dict = defaultdict(lambda: dict.fromkeys(fields, 0))
+
+    def add(rows, key_names):
+        for r in rows:
+            acc = out[tuple(r[k] for k in key_names)]
+            for name in fields:
+                if name in r:
+                    acc[name] += r[name] or 0
+
+    if p.clean:
+        rows = _rollup_rows(f, p.clean).values(*by).annotate(**{k: Sum(k) for k in fields})
+        add(rows.order_by(), by)
+    if p.raw:
+        created = [k for k in fields if k in CREATED_SUMS]
+        solved = [k for k in fields if k not in CREATED_SUMS]
+        for field, names, aggs in (
+            ("created_at", created, _created_aggregates()),
+            ("solved_at", solved, _solved_aggregates(window_days)),
+        ):
+            if not names:
+                continue
+            qs = f.tickets().filter(_ranges_q(field, p.raw))
+            qs = qs.annotate(day=TruncDate(field, tzinfo=UTC))
+            rows = qs.values(*by).annotate(**{k: aggs[k] for k in names}).order_by()
+            add(rows, by)
+    return dict(out)
+
+
+def hour_counts(f: MetricFilter, *, window_days: int) -> dict | None:
+    """Tickets created per UTC hour of the period: {(day, hour): n}; HourRollup rows of
+    the clean days plus the raw rows of the rest."""
+    p = plan(f, window_days)
+    out: dict = defaultdict(int)
+    if p.clean:
+        rows = HourRollup.objects.filter(day__in=p.clean)
+        for name, field in (
+            ("channel", "channel_id"),
+            ("team", "team_id"),
+            ("agent", "assignee_id"),
+            ("priority", "priority"),
+        ):
+            if getattr(f, name):
+                rows = rows.filter(**{field: getattr(f, name)})
+        for r in rows.values("day", "hour").annotate(n=Sum("created")).order_by():
+            out[(r["day"], r["hour"])] += r["n"]
+    if p.raw:
+        qs = f.tickets().filter(_ranges_q("created_at", p.raw))
+        qs = qs.annotate(
+            _d=TruncDate("created_at", tzinfo=UTC), _h=ExtractHour("created_at", tzinfo=UTC)
+        )
+        for r in qs.values("_d", "_h").annotate(n=Count("pk")).order_by():
+            out[(r["_d"], r["_h"])] += r["n"]
+    return dict(out)

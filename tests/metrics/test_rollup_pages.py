@@ -178,3 +178,42 @@ def test_sla_refresh_rebuilds_days_of_changed_clocks(world, monkeypatch):  # noq
     row = SlaRollup.objects.get(day=a3_day)
     assert (row.metric, row.decided, row.breached) == ("resolution", 1, 1)
     _sla_same(world)
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Moscow", "Asia/Kolkata"])
+def test_operations_tables_and_charts_from_rollups_equal_raw(world, monkeypatch, zone):  # noqa: F811
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from metrics.selectors import distribution
+
+    t = world["tickets"]
+    t["a2"].first_customer_message_at = None  # responded, but no FRT
+    t["a2"].save(update_fields=["first_customer_message_at"])
+    rollup.rollup_rebuild(rollup.utc_day(day(-14)), rollup.utc_day(day(0)))
+    if zone:
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+
+    def figures(f):
+        return {
+            "heatmap": distribution.metric_heatmap(f),
+            "daily": distribution.metric_daily_by_channel(f),
+            "frt": [
+                (r["day"], r["answered"], round(r["frt"], 6))
+                for r in distribution.metric_daily_frt(f)
+            ],
+            **{by: distribution.metric_breakdown(f, by) for by in ("channel", "team", "priority")},
+        }
+
+    try:
+        fast = {f: figures(f) for f in periods(world)}
+        _raw(monkeypatch)
+        for f, got in fast.items():
+            assert got == figures(f)
+    finally:
+        timezone.deactivate()
+    edge = fast[periods(world)[0]]
+    assert sum(map(sum, edge["heatmap"])) == 9
+    teams = {r.label: r for r in edge["team"]}
+    assert (teams["—"].created, teams["—"].answered) == (7, 4)  # a2 answered, no FRT
