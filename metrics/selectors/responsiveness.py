@@ -67,7 +67,15 @@ def metric_frt_business(f: MetricFilter) -> DurationStats:
 
 
 def metric_frt_business_mean(f: MetricFilter) -> float | None:
-    """The mean of `metric_frt_business` alone (no percentile sort)."""
+    """The mean of `metric_frt_business` alone (no percentile sort); from the daily rollups
+    where the filter allows."""
+    from metrics import rollup
+
+    if rollup.supports(f):
+        window = MetricsSettings.load().fcr_window_days
+        sums = rollup.fast_sums(f, window_days=window)
+        n = sums["frt_business_n"]
+        return sums["frt_business_sum"] / n if n else None
     facts = TicketFact.objects.filter(
         f.ticket_q("ticket__"),
         f.in_period("ticket__created_at"),
