@@ -88,7 +88,7 @@ def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
         )
         .order_by()
     )
-    work_q = g.in_period("ended_at") & g.ticket_q("ticket__")
+    work_q = g.in_period("ended_at") & g.related_ticket_q()
     if f.agent:
         work_q &= Q(agent_id=f.agent)
     work = {
@@ -98,7 +98,7 @@ def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
         .annotate(s=Sum("seconds"), n=Count("ticket_id", distinct=True))
         .order_by()
     }
-    csat_q = g.in_period("created_at") & g.ticket_q("ticket__") & Q(kind=SurveyKind.CSAT)
+    csat_q = g.in_period("created_at") & g.related_ticket_q() & Q(kind=SurveyKind.CSAT)
     if f.agent:
         csat_q &= Q(agent_id=f.agent)
     csat = {

@@ -14,7 +14,7 @@ from metrics.selectors.common import Rate, ratio
 
 def responses(f: MetricFilter, kind: str | None = None):
     """Answers given in the period, for tickets matching the filters."""
-    qs = SurveyResponse.objects.filter(f.in_period("created_at"), f.ticket_q("ticket__"))
+    qs = SurveyResponse.objects.filter(f.in_period("created_at"), f.related_ticket_q())
     return qs.filter(kind=kind) if kind else qs
 
 
@@ -99,7 +99,7 @@ class SurveyStats:
 def metric_survey_sent(f: MetricFilter) -> SurveyStats:
     from metrics.models import Survey
 
-    row = Survey.objects.filter(f.in_period("sent_at"), f.ticket_q("ticket__")).aggregate(
+    row = Survey.objects.filter(f.in_period("sent_at"), f.related_ticket_q()).aggregate(
         sent=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
     )
     return SurveyStats(row["sent"], row["answered"])

@@ -221,3 +221,36 @@ def test_operations_tables_and_charts_from_rollups_equal_raw(world, monkeypatch,
     assert sum(map(sum, edge["heatmap"])) == 9
     teams = {r.label: r for r in edge["team"]}
     assert (teams["—"].created, teams["—"].answered) == (7, 4)  # a2 answered, no FRT
+
+
+def test_survey_figures_leave_merged_tickets_out_without_joining_tickets(world):  # noqa: F811
+    from metrics.models import Survey, SurveyResponse
+    from metrics.selectors import surveys
+
+    t = world["tickets"]
+    for key, score in (("a1", 5), ("c4", 1), ("b2", 2)):  # c4 is merged into c3
+        ticket = t[key]
+        survey = Survey.objects.create(
+            kind="csat",
+            ticket=ticket,
+            customer=ticket.customer,
+            channel=ticket.channel,
+            sent_at=day(-1),
+            expires_at=day(5),
+            answered_at=day(-1, 1),
+        )
+        SurveyResponse.objects.create(
+            survey=survey,
+            kind="csat",
+            score=score,
+            ticket=ticket,
+            customer=ticket.customer,
+            channel=ticket.channel,
+            created_at=day(-1, 1),
+        )
+    f = periods(world)[1]
+    assert "tickets_ticket" not in str(surveys.responses(f).query).split("WHERE")[0]
+    assert surveys.metric_csat(f) == Rate(1, 2)
+    assert surveys.metric_survey_sent(f) == surveys.SurveyStats(2, 2)
+    by_channel = MetricFilter(start=f.start, end=f.end, channel=t["a1"].channel_id)
+    assert surveys.metric_csat(by_channel) == Rate(1, 1)
