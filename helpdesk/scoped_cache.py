@@ -64,6 +64,12 @@ def scoped_put(key: tuple[Hashable, ...], value: Any) -> None:
         store[key] = value
 
 
+def scoped_peek(key: tuple[Hashable, ...]) -> Any:
+    """What the scope holds under `key`, or None (nothing loaded: the caller reads itself)."""
+    store = _store.get()
+    return store.get(key) if store is not None else None
+
+
 def scoped_take(key: tuple[Hashable, ...]) -> Any:
     """Remove and return what the scope holds under `key` (None if nothing): a note one step
     leaves for a later one (the intake tells automation a message follows)."""

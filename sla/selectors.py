@@ -69,11 +69,17 @@ def sla_policy_match(*, facts: TicketFacts, policies: list[SlaPolicy]) -> SlaPol
 
 
 def ticket_facts(*, ticket: Ticket) -> TicketFacts:
+    from tickets.services.message_facts import ticket_tag_ids_known
+
+    # The tags as the intake or a ticket change has just written them, else read.
+    tag_ids = ticket_tag_ids_known(ticket_id=ticket.pk)
+    if tag_ids is None:
+        tag_ids = frozenset(ticket.tags.values_list("pk", flat=True))
     return TicketFacts(
         priority=ticket.priority,
         channel_kind=ticket.channel.kind,
         team_id=ticket.team_id,
-        tag_ids=frozenset(ticket.tags.values_list("pk", flat=True)),
+        tag_ids=tag_ids,
     )
 
 

@@ -1,24 +1,35 @@
-"""Which rollup days a ticket change touches (marked in the change's own transaction)."""
+"""Which rollup days a ticket change touches (marked in the change's own transaction).
+
+Inside a scoped unit of work (helpdesk.scoped_cache: one inbound message, one transaction)
+a range already marked is not marked again: the intake's subscribers mark the ticket's
+created day for the created ticket, its update and its message, and one mark does."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from helpdesk.scoped_cache import scoped_get
 from metrics.models import MetricsSettings, TicketFact
-from metrics.rollup import rollup_mark
+from metrics.rollup import rollup_mark, utc_day
 from tickets.models import Ticket
+
+
+def _mark(d_from, d_to=None) -> None:
+    """`rollup_mark`, once per range and scope."""
+    days = tuple(utc_day(d) if isinstance(d, datetime) else d for d in (d_from, d_to or d_from))
+    scoped_get(("metrics_marks", *sorted(days)), lambda: rollup_mark(*days) or True)
 
 
 def mark_ticket(*, ticket: Ticket, previous_solved_at=None) -> None:
     """The ticket's created day (NST, FRT, repeat pairs) and solved day (solved cohort)."""
-    rollup_mark(ticket.created_at)
+    _mark(ticket.created_at)
     if ticket.solved_at:
-        rollup_mark(ticket.solved_at)
+        _mark(ticket.solved_at)
     if previous_solved_at:
-        rollup_mark(previous_solved_at)
+        _mark(previous_solved_at)
 
 
 def mark_reopen(*, ticket: Ticket) -> None:
@@ -35,6 +46,10 @@ def mark_sequence(*, ticket: Ticket) -> None:
     """The ticket joins or leaves its customer's sequence: the next two tickets' previous
     tickets change (repeat pairs); created: it is the "came back" of the customer's
     tickets solved within the FCR window before it."""
+    from tickets.services.message_facts import customer_other_tickets_known
+
+    if customer_other_tickets_known(customer_id=ticket.customer_id, ticket_id=ticket.pk) is False:
+        return  # a customer the intake has just created: no other ticket to mark
     after = (
         Ticket.objects.filter(customer_id=ticket.customer_id, merged_into__isnull=True)
         .filter(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import Min, Subquery
 from django.utils import timezone
 
+from helpdesk.scoped_cache import scoped_peek, scoped_put
 from sla.business_time import Calendar, add_seconds, seconds_between
 from sla.models import (
     ClockStatus,
@@ -29,6 +30,7 @@ from sla.selectors import (
 )
 from tickets.models import ACTIVE_STATUSES, Status, Ticket
 from tickets.services import ticket_event_record, ticket_sla_due_set
+from tickets.services.message_facts import ticket_is_new
 
 ACTOR = "sla"
 
@@ -58,19 +60,36 @@ def _warn_percent(clock: SlaClock) -> int:
 _UNKNOWN = object()
 
 
+def _known_key(ticket_id: int) -> tuple:
+    return ("intake", "sla_clocks", ticket_id)
+
+
+def _clocks_known_forget(ticket_id: int) -> None:
+    """A clock row was added or deleted: what the scope knows of them is out of date."""
+    scoped_put(_known_key(ticket_id), None)
+
+
 def sla_clock_start(
-    *, ticket: Ticket, metric: str, policy: SlaPolicy | None, at: datetime, clock=_UNKNOWN
+    *,
+    ticket: Ticket,
+    metric: str,
+    policy: SlaPolicy | None,
+    at: datetime,
+    clock=_UNKNOWN,
+    save: bool = True,
 ) -> SlaClock | None:
     """Start the clock, or start a new cycle of it; None when the policy sets no target.
 
     `clock`: the ticket's current clock of this metric (or None) when the caller has read it
-    already; otherwise it is read here."""
+    already; otherwise it is read here. `save=False`: a new clock, for the caller to insert
+    (with others, in one statement)."""
     minutes = policy.target_minutes(metric) if policy else None
     if clock is _UNKNOWN:
         clock = SlaClock.objects.filter(ticket=ticket, metric=metric).first()
     if minutes is None:
         if clock and clock.status in OPEN_STATUSES:
             clock.delete()
+            _clocks_known_forget(ticket.pk)
         return None
     if clock is None:
         clock = SlaClock(ticket=ticket, metric=metric, cycle=0)
@@ -87,7 +106,11 @@ def sla_clock_start(
     clock.next_escalation_at = None
     clock.updated_at = timezone.now()
     _schedule(clock, sla_calendar_for_policy(policy=policy), policy.warn_percent)
-    clock.save()
+    if save:
+        added = clock.pk is None
+        clock.save()
+        if added:
+            _clocks_known_forget(ticket.pk)
     return clock
 
 
@@ -176,7 +199,9 @@ def sla_clock_recompute(
         return clock
     minutes = policy.target_minutes(clock.metric)
     if minutes is None:
+        ticket_id = clock.ticket_id
         clock.delete()
+        _clocks_known_forget(ticket_id)
         return None
     if clock.status == ClockStatus.RUNNING:
         spent = seconds_between(clock.running_since, at, _calendar(clock, cache))
@@ -193,6 +218,11 @@ def sla_clock_recompute(
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
+    known = scoped_peek(_known_key(ticket.pk))
+    if known is not None:
+        # Started in this transaction (a new ticket's): nobody else sees them to lock; the
+        # objects are the ones every change in this scope saved.
+        return dict(known)
     # Locked: a sweep that is breaching one of them finishes first, and we read its result.
     clocks = (
         SlaClock.objects.filter(ticket=ticket)
@@ -208,13 +238,20 @@ def _answer_open(clock: SlaClock | None) -> bool:
 
 
 def sla_watch_reset(
-    *, ticket: Ticket, policy: SlaPolicy | None, at: datetime, force: bool = False
+    *,
+    ticket: Ticket,
+    policy: SlaPolicy | None,
+    at: datetime,
+    force: bool = False,
+    watch=_UNKNOWN,
 ) -> None:
     """Remember when the ticket entered its status, and when to call it stuck.
 
     The caller holds the ticket's row lock (every ticket service does), so no other
-    transaction writes this ticket's watch meanwhile: a plain insert or update will do."""
-    watch = SlaStatusWatch.objects.filter(ticket=ticket).first()
+    transaction writes this ticket's watch meanwhile: a plain insert or update will do.
+    `watch`: the ticket's watch (or None) when the caller knows it."""
+    if watch is _UNKNOWN:
+        watch = SlaStatusWatch.objects.filter(ticket=ticket).first()
     if watch and watch.status == ticket.status and not force:
         return
     rule = None
@@ -240,6 +277,17 @@ def sla_watch_reset(
 
 def sla_on_ticket_created(*, ticket: Ticket, at: datetime) -> None:
     policy = sla_policy_for_ticket(ticket=ticket)
+    if ticket_is_new(ticket_id=ticket.pk):
+        # Created by the intake in this scope: no clocks, no watch yet. Both clocks go in
+        # one INSERT, and the scope keeps them for the subscribers that follow.
+        started = [
+            sla_clock_start(ticket=ticket, metric=m, policy=policy, at=at, clock=None, save=False)
+            for m in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+        ]
+        clocks = SlaClock.objects.bulk_create([c for c in started if c is not None])
+        scoped_put(_known_key(ticket.pk), {c.metric: c for c in clocks})
+        sla_watch_reset(ticket=ticket, policy=policy, at=at, watch=None)
+        return
     existing = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
     for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
         sla_clock_start(

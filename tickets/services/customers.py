@@ -8,6 +8,7 @@ from helpdesk.exceptions import ApplicationError
 from tickets import dispatch
 from tickets.inbound import SenderIdentity
 from tickets.models import Channel, Customer, CustomerIdentity, Ticket, TicketEvent
+from tickets.services.inserts import insert_ignoring_conflict, insert_ignoring_conflict_ok
 
 
 def _match_existing_customer(sender: SenderIdentity) -> Customer | None:
@@ -28,16 +29,20 @@ def customer_get_or_create_for_identity(
     return customer, identity
 
 
+def _identity_find(*, channel: Channel, external_id: str) -> CustomerIdentity | None:
+    return (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(channel=channel, external_id=external_id)
+        .first()
+    )
+
+
 def customer_resolve_for_identity(
     *, channel: Channel, sender: SenderIdentity
 ) -> tuple[Customer, CustomerIdentity, bool]:
     """The customer behind the identity (created with it when nobody matches); the flag
     says the customer row was created by this call (so it has no tickets yet)."""
-    identity = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(channel=channel, external_id=sender.external_id)
-        .first()
-    )
+    identity = _identity_find(channel=channel, external_id=sender.external_id)
     if identity:
         return identity.customer, identity, False
     customer = _match_existing_customer(sender)
@@ -49,16 +54,23 @@ def customer_resolve_for_identity(
             phone=sender.phone,
             language=sender.language,
         )
-    try:
-        with transaction.atomic():
-            identity = CustomerIdentity.objects.create(
-                customer=customer,
-                channel=channel,
-                external_id=sender.external_id,
-                display_name=sender.name,
-                username=sender.username,
-            )
-    except IntegrityError:
+    identity = CustomerIdentity(
+        customer=customer,
+        channel=channel,
+        external_id=sender.external_id,
+        display_name=sender.name,
+        username=sender.username,
+    )
+    if insert_ignoring_conflict_ok(CustomerIdentity):
+        inserted = insert_ignoring_conflict(identity)  # no savepoint
+    else:
+        try:
+            with transaction.atomic():
+                identity.save(force_insert=True)
+            inserted = True
+        except IntegrityError:
+            inserted = False
+    if not inserted:
         # Another intake created the same identity meanwhile: use theirs.
         identity = CustomerIdentity.objects.select_related("customer").get(
             channel=channel, external_id=sender.external_id

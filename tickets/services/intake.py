@@ -28,6 +28,8 @@ from tickets.models import (
 from tickets.sanitize import preview, sanitize_html
 from tickets.services.customers import customer_resolve_for_identity
 from tickets.services.events import message_publish, ticket_event_record, ticket_publish
+from tickets.services.inserts import insert_ignoring_conflict, insert_ignoring_conflict_ok
+from tickets.services.message_facts import customer_other_tickets_put, ticket_created_put
 
 
 def message_follows_key(ticket_id: int) -> tuple:
@@ -66,22 +68,27 @@ def _ticket_by_thread_ref(
 
 
 def ticket_get_active_or_create(
-    *, customer: Customer, channel: Channel, msg: InboundMessage
+    *, customer: Customer, channel: Channel, msg: InboundMessage, customer_is_new: bool = False
 ) -> tuple[Ticket, bool]:
     """The customer's latest unclosed ticket on this channel, reopened if solved; else a new one.
 
     Closed tickets are final: a message after closing opens a new ticket.
     An email reply joins the ticket its thread refers to (see `_ticket_by_thread_ref`).
+    `customer_is_new`: the customer was created in this transaction (has no ticket).
     """
     ticket = _ticket_by_thread_ref(customer=customer, channel=channel, msg=msg)
     if ticket is not None:
         return ticket, False
     ticket = (
-        Ticket.objects.select_for_update()
-        .filter(customer=customer, channel=channel)
-        .exclude(status=Status.CLOSED)
-        .order_by("-created_at", "-pk")
-        .first()
+        None
+        if customer_is_new
+        else (
+            Ticket.objects.select_for_update()
+            .filter(customer=customer, channel=channel)
+            .exclude(status=Status.CLOSED)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
     )
     if ticket is not None:
         return ticket, False
@@ -140,6 +147,24 @@ def _channel(channel_id: int) -> Channel:
     return channel
 
 
+def _stored_message(*, channel: Channel, external_id: str) -> Message | None:
+    """The message as already stored (a retried delivery), if it is."""
+    return Message.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def _message_insert(message: Message) -> bool:
+    """Insert the message; False when a concurrent delivery stored it first (the unique
+    external id). Without a savepoint where the database allows (tickets.services.inserts)."""
+    if insert_ignoring_conflict_ok(Message):
+        return insert_ignoring_conflict(message)
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
 def receive(*, msg: InboundMessage) -> ReceiveResult:
     """Store one inbound message: customer, ticket, message, events, live update.
 
@@ -151,52 +176,61 @@ def receive(*, msg: InboundMessage) -> ReceiveResult:
         return _receive(msg)
 
 
+class _Duplicate(Exception):
+    """A concurrent delivery of the same message stored it first."""
+
+
 def _receive(msg: InboundMessage) -> ReceiveResult:
     channel = _channel(msg.channel_id)
-    existing = Message.objects.filter(channel=channel, external_id=msg.external_message_id).first()
+    existing = _stored_message(channel=channel, external_id=msg.external_message_id)
     if existing:
         return ReceiveResult(message=existing, created=False, ticket_created=False)
+    try:
+        return _receive_new(msg, channel)
+    except _Duplicate:
+        # The other delivery won the race: its message, read after our rollback.
+        existing = Message.objects.get(channel=channel, external_id=msg.external_message_id)
+        return ReceiveResult(message=existing, created=False, ticket_created=False)
 
+
+def _receive_new(msg: InboundMessage, channel: Channel) -> ReceiveResult:
     with transaction.atomic():
         customer, _identity, customer_created = customer_resolve_for_identity(
             channel=channel, sender=msg.sender
         )
         ticket, ticket_created = ticket_get_active_or_create(
-            customer=customer, channel=channel, msg=msg
+            customer=customer, channel=channel, msg=msg, customer_is_new=customer_created
         )
-        if customer_created and ticket_created:
-            # A customer created just now has no other ticket: the rules ("repeat
-            # customer") and routing (sticky) need not ask the database.
-            from tickets.services.routing import customer_other_tickets_put
-
-            customer_other_tickets_put(customer_id=customer.pk, ticket_id=ticket.pk, value=False)
+        if ticket_created:
+            # What the subscribers need not ask the database (tickets.services.message_facts):
+            # a new ticket has no tags, clocks or watch; a customer created just now has no
+            # other ticket (the rules' "repeat customer", routing's sticky, metrics).
+            ticket_created_put(ticket_id=ticket.pk)
+            if customer_created:
+                customer_other_tickets_put(
+                    customer_id=customer.pk, ticket_id=ticket.pk, value=False
+                )
         # The subscribers read these: no lazy loads when they are the rows just read (a
         # thread reply may come from another participant than the ticket's customer).
         if ticket.customer_id == customer.pk:
             ticket.customer = customer
         if ticket.channel_id == channel.pk:
             ticket.channel = channel
-        html = sanitize_html(msg.html)
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    ticket=ticket,
-                    channel=channel,
-                    direction=Direction.INBOUND,
-                    author_kind=AuthorKind.CUSTOMER,
-                    text=msg.text,
-                    html=html,
-                    external_id=msg.external_message_id,
-                    reply_to_external_id=msg.reply_to_external_id[:255],
-                    delivery_status=DeliveryStatus.RECEIVED,
-                    sent_at=msg.sent_at,
-                    inbound_event_id=msg.raw_event_id,
-                )
-        except IntegrityError:
-            # A concurrent delivery of the same message won the race.
-            transaction.set_rollback(True)
-            existing = Message.objects.get(channel=channel, external_id=msg.external_message_id)
-            return ReceiveResult(message=existing, created=False, ticket_created=False)
+        message = Message(
+            ticket=ticket,
+            channel=channel,
+            direction=Direction.INBOUND,
+            author_kind=AuthorKind.CUSTOMER,
+            text=msg.text,
+            html=sanitize_html(msg.html),
+            external_id=msg.external_message_id,
+            reply_to_external_id=msg.reply_to_external_id[:255],
+            delivery_status=DeliveryStatus.RECEIVED,
+            sent_at=msg.sent_at,
+            inbound_event_id=msg.raw_event_id,
+        )
+        if not _message_insert(message):
+            raise _Duplicate  # rolls back what this delivery wrote
         _store_attachments(message, msg)
 
         previous_status = ticket.status

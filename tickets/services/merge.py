@@ -11,6 +11,7 @@ from tickets import dispatch
 from tickets.models import AuthorKind, Direction, Message, Status, Ticket
 from tickets.sanitize import preview
 from tickets.services.events import ticket_event_record, ticket_publish
+from tickets.services.message_facts import ticket_tag_ids_put
 
 
 class MergeError(ApplicationError):
@@ -77,6 +78,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor=None, actor_label: str
         target.updated_at = now
         target.save()
         target.tags.add(*source.tags.all())
+        ticket_tag_ids_put(ticket_id=target.pk, tag_ids=None)  # unknown: read anew
 
         previous = source.status
         source.status = Status.CLOSED

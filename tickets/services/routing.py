@@ -16,10 +16,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from helpdesk.scoped_cache import scoped_get, scoped_put
 from tickets.automation.models import AgentSkills, Strategy, TeamRouting
 from tickets.models import ACTIVE_STATUSES, AgentProfile, OnlineState, Status, Team, Ticket
 from tickets.rules.apply import channel_settings
+from tickets.services.message_facts import (
+    customer_other_tickets_known,
+    customer_other_tickets_put,
+)
 from tickets.services.tickets import (
     TicketUpdate,
     ticket_assign,
@@ -31,27 +34,16 @@ from tickets.services.tickets import (
 ROUTING_LABEL = "routing"
 
 
-def _other_tickets_key(customer_id: int, ticket_id: int) -> tuple:
-    # Not the "automation" namespace: a fact of this message, not configuration that an
-    # admin's save makes the scope forget.
-    return ("intake", "customer_other_tickets", customer_id, ticket_id)
-
-
-def customer_other_tickets_put(*, customer_id: int, ticket_id: int, value: bool) -> None:
-    """Tell the scope what the caller knows (the intake: a customer it has just created has
-    no ticket but the one it has just created)."""
-    scoped_put(_other_tickets_key(customer_id, ticket_id), value)
-
-
 def customer_has_other_tickets(*, ticket: Ticket) -> bool:
     """Whether the ticket's customer has any other ticket (a repeat customer; someone to
-    be sticky to). Read once per scope: the rules and routing both ask."""
-    return scoped_get(
-        _other_tickets_key(ticket.customer_id, ticket.pk),
-        lambda: (
-            Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk).exists()
-        ),
-    )
+    be sticky to). Read once per scope: the rules and routing both ask (and the intake
+    tells when it has just created the customer)."""
+    known = customer_other_tickets_known(customer_id=ticket.customer_id, ticket_id=ticket.pk)
+    if known is not None:
+        return known
+    value = Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk).exists()
+    customer_other_tickets_put(customer_id=ticket.customer_id, ticket_id=ticket.pk, value=value)
+    return value
 
 
 def team_for_channel(*, channel_id: int) -> Team | None:

@@ -14,6 +14,7 @@ from helpdesk.exceptions import ApplicationError
 from tickets import dispatch
 from tickets.models import PRIORITY_RANK, Status, Tag, Team, Ticket, TicketEvent
 from tickets.services.events import ticket_event_record, ticket_publish
+from tickets.services.message_facts import ticket_tag_ids_put
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -148,6 +149,8 @@ def ticket_set_tags(
             return ticket
         ticket.tags.add(*to_add)
         ticket.tags.remove(*to_remove)
+        now_ids = (current | {t.pk for t in to_add}) - {t.pk for t in to_remove}
+        ticket_tag_ids_put(ticket_id=ticket.pk, tag_ids=frozenset(now_ids))
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["updated_at"])
         ticket_event_record(
@@ -443,6 +446,8 @@ def ticket_update_save(*, update: TicketUpdate) -> Ticket:
             ticket.updated_at = timezone.now()
         write = _write_one_statement if _one_statement_ok() else _write_plain
         write(ticket, [*fields, "updated_at"] if touched else None, update, cursor)
+        if update._tags is not None:  # the tags as now written, for `sla` reacting next
+            ticket_tag_ids_put(ticket_id=ticket.pk, tag_ids=frozenset(update._tags))
         fields_changed, previous_status = update._fields, update.previous_status
         update._events, update._fields, update._status_touched = [], [], False
         update._tags_added, update._tags_removed = {}, {}
