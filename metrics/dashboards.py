@@ -616,7 +616,7 @@ def page_roi(f: MetricFilter) -> Page:
     s = MetricsSettings.load()
     tracked = planning.work_tracked()
     report = planning.metric_roi(f, settings=s, tracked=tracked)
-    prev = planning.metric_roi(f.previous(), settings=s, tracked=tracked)
+    prev = planning.metric_roi_result(f.previous(), settings=s, tracked=tracked)
     r = report.result
     cur = s.currency
     p.cards = [
@@ -625,28 +625,28 @@ def page_roi(f: MetricFilter) -> Page:
             "ROI",
             "—" if r.roi_percent is None else f"{r.roi_percent} %",
             None if r.roi_percent is None else float(r.roi_percent),
-            None if prev.result.roi_percent is None else float(prev.result.roi_percent),
+            None if prev.roi_percent is None else float(prev.roi_percent),
         ),
         Card(
             "revenue",
             _("Revenue after support"),
             fmt.money(r.revenue, cur),
             float(r.revenue),
-            float(prev.result.revenue),
+            float(prev.revenue),
         ),
         Card(
             "costs",
             _("Support costs"),
             fmt.money(r.costs, cur),
             float(r.costs),
-            float(prev.result.costs),
+            float(prev.costs),
         ),
         Card(
             "savings",
             _("Automation savings"),
             fmt.money(r.automation_savings, cur),
             float(r.automation_savings),
-            float(prev.result.automation_savings),
+            float(prev.automation_savings),
             sub=_("%(n)s bot-solved tickets × AHT") % {"n": report.inputs.bot_solved},
         ),
     ]
@@ -659,7 +659,7 @@ def page_roi(f: MetricFilter) -> Page:
     trend = []
     for i, start in enumerate(months):
         end = months[i + 1] if i + 1 < len(months) else timezone.localtime(f.end)
-        m = planning.metric_roi(f.shifted(start, end), settings=s, tracked=tracked).result
+        m = planning.metric_roi_result(f.shifted(start, end), settings=s, tracked=tracked)
         trend.append(
             {
                 "month": start.strftime("%Y-%m"),

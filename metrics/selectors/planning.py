@@ -22,7 +22,12 @@ from metrics.selectors.responsiveness import (
     metric_aht,
     work_tracked,
 )
-from metrics.selectors.revenue import Revenue, metric_revenue
+from metrics.selectors.revenue import (
+    Revenue,
+    metric_attributed,
+    metric_retained,
+    metric_revenue,
+)
 from metrics.selectors.surveys import responses
 from metrics.whatif import FrtBin
 
@@ -120,9 +125,29 @@ def metric_roi(
     """ROI of the period. Bot-solved tickets and the estimated AHT come from the daily
     rollups where the filter allows (metrics.rollup: the same numbers as the raw rows)."""
     s = settings or MetricsSettings.load()
+    rev = metric_revenue(f, window_days=s.attribution_window_days)
+    inputs, aht = _roi_inputs(f, s, tracked, rev.attributed, rev.events, rev.retained_customers)
+    return RoiReport(inputs=inputs, result=roi(inputs), settings=s, aht=aht, revenue=rev)
+
+
+def metric_roi_result(
+    f: MetricFilter, *, settings: MetricsSettings | None = None, tracked: bool | None = None
+) -> RoiResult:
+    """`metric_roi(f).result` with fewer queries: the retained customers are counted only
+    when there are no revenue events (the only case `roi` reads them)."""
+    s = settings or MetricsSettings.load()
+    window = s.attribution_window_days
+    money = metric_attributed(f, window_days=window)
+    events = money["n"]
+    retained = 0 if events else metric_retained(f, window_days=window)
+    amount = money["s"] or Decimal("0")
+    inputs, _aht = _roi_inputs(f, s, tracked, amount, events, retained)
+    return roi(inputs)
+
+
+def _roi_inputs(f, s, tracked, amount, events, retained) -> tuple[RoiInputs, Aht]:
     if tracked is None:
         tracked = work_tracked()
-    rev = metric_revenue(f, window_days=s.attribution_window_days)
     if rollup.supports(f):
         sums = rollup.fast_sums(f, window_days=s.fcr_window_days)
         bot_solved = sums["bot_contained"]
@@ -135,9 +160,9 @@ def metric_roi(
         aht = metric_aht(f, tracked=tracked)
     days = Decimal(str(round(f.length.total_seconds() / 86400, 4)))
     inputs = RoiInputs(
-        event_revenue=rev.attributed,
-        revenue_events=rev.events,
-        retained_customers=rev.retained_customers,
+        event_revenue=amount,
+        revenue_events=events,
+        retained_customers=retained,
         average_check=s.average_check,
         handle_seconds=aht.seconds,
         hourly_cost=s.agent_hourly_cost,
@@ -146,7 +171,13 @@ def metric_roi(
         bot_solved=bot_solved,
         human_aht_seconds=aht.mean,
     )
-    return RoiReport(inputs=inputs, result=roi(inputs), settings=s, aht=aht, revenue=rev)
+    return inputs, aht
 
 
-__all__ = ["metric_frt_csat_bins", "metric_roi", "metric_staffing", "work_tracked"]
+__all__ = [
+    "metric_frt_csat_bins",
+    "metric_roi",
+    "metric_roi_result",
+    "metric_staffing",
+    "work_tracked",
+]

@@ -54,26 +54,13 @@ def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
         )
     )
 
-    def customers(qs) -> int:
-        return qs.aggregate(n=Count("customer_id", distinct=True))["n"]
-
     row = {
-        "served": customers(solved),
-        "retained": customers(solved.filter(bought_after)),
-        "before": customers(solved.filter(bought_before)),
-        "churned": customers(solved.filter(bought_before).filter(~bought_after)),
+        "served": _customers(solved),
+        "retained": _customers(solved.filter(bought_after)),
+        "before": _customers(solved.filter(bought_before)),
+        "churned": _customers(solved.filter(bought_before).filter(~bought_after)),
     }
-    # An event counts once, even when it follows several solved tickets.
-    solve_before = solved.filter(
-        customer_id=OuterRef("customer_id"),
-        solved_at__lte=OuterRef("occurred_at"),
-        solved_at__gt=ExpressionWrapper(
-            OuterRef("occurred_at") - timedelta(days=window_days), output_field=DateTimeField()
-        ),
-    )
-    money = RevenueEvent.objects.filter(Exists(solve_before)).aggregate(
-        s=Sum("amount"), n=Count("pk")
-    )
+    money = metric_attributed(f, window_days=window_days)
     return Revenue(
         served_customers=row["served"],
         retained_customers=row["retained"],
@@ -81,6 +68,35 @@ def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
         churned=row["churned"],
         attributed=money["s"] or Decimal("0"),
         events=money["n"],
+    )
+
+
+def _customers(qs) -> int:
+    return qs.aggregate(n=Count("customer_id", distinct=True))["n"]
+
+
+def metric_retained(f: MetricFilter, *, window_days: int) -> int:
+    """`Revenue.retained_customers` alone."""
+    bought_after = RevenueEvent.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        occurred_at__gte=OuterRef("solved_at"),
+        occurred_at__lt=_after("solved_at", window_days),
+    )
+    return _customers(solved_tickets(f).filter(Exists(bought_after)))
+
+
+def metric_attributed(f: MetricFilter, *, window_days: int) -> dict:
+    """Revenue events within the window after a solve in the period: {"s": sum, "n": count};
+    an event counts once, even when it follows several solved tickets."""
+    solve_before = solved_tickets(f).filter(
+        customer_id=OuterRef("customer_id"),
+        solved_at__lte=OuterRef("occurred_at"),
+        solved_at__gt=ExpressionWrapper(
+            OuterRef("occurred_at") - timedelta(days=window_days), output_field=DateTimeField()
+        ),
+    )
+    return RevenueEvent.objects.filter(Exists(solve_before)).aggregate(
+        s=Sum("amount"), n=Count("pk")
     )
 
 

@@ -254,3 +254,20 @@ def test_survey_figures_leave_merged_tickets_out_without_joining_tickets(world):
     assert surveys.metric_survey_sent(f) == surveys.SurveyStats(2, 2)
     by_channel = MetricFilter(start=f.start, end=f.end, channel=t["a1"].channel_id)
     assert surveys.metric_csat(by_channel) == Rate(1, 1)
+
+
+def test_roi_result_alone_equals_the_full_report(world):  # noqa: F811
+    t = world["tickets"]
+    s = MetricsSettings.load()
+    s.average_check = Decimal("500")
+    s.save()
+    _buy("1", t["a1"].customer, day(-7))  # after a1's solve: attributed, a retained
+    f = periods(world)[1]
+    with_events = planning.metric_roi(f)
+    assert with_events.inputs.revenue_events == 1
+    assert planning.metric_roi_result(f) == with_events.result
+    RevenueEvent.objects.all().delete()
+    _buy("2", t["a1"].customer, day(-60))  # long before every solve: nothing attributed
+    for g in periods(world):
+        assert planning.metric_roi_result(g) == planning.metric_roi(g).result
+    assert planning.metric_roi_result(f).revenue_source == "none"
