@@ -840,3 +840,42 @@ def hour_counts(f: MetricFilter, *, window_days: int) -> dict | None:
         for r in qs.values("_d", "_h").annotate(n=Count("pk")).order_by():
             out[(r["_d"], r["_h"])] += r["n"]
     return dict(out)
+
+
+def frt_bins(f: MetricFilter, *, window_days: int, edges: list[float]) -> list[int] | None:
+    """FRT counts per bin [edges[i], edges[i + 1]) (the last bin open-ended) over the
+    tickets created in the period, from the FRT value buckets: a value bucket inside one
+    bin counts whole; only the values of the buckets a bin edge cuts are read. None with
+    dimension filters (DurationBucket has none)."""
+    if _has_dims(f):
+        return None
+    p = plan(f, window_days)
+    counts: dict[int, int] = defaultdict(int)
+    if p.clean:
+        rows = DurationBucket.objects.filter(kind="frt", day__in=p.clean)
+        for r in rows.values("bucket").annotate(n=Sum("n")).order_by():
+            counts[r["bucket"]] += r["n"]
+    frt_qs = f.tickets().filter(f.in_period("created_at")).filter(ANSWERED)
+    if p.raw:
+        raw = frt_qs.filter(_ranges_q("created_at", p.raw))
+        for b, c in _bucket_counts(raw, FRT).items():
+            counts[b] += c
+    out = [0] * len(edges)
+
+    def bin_of(value: float) -> int | None:
+        if value < edges[0]:
+            return None
+        return bisect.bisect_right(edges, value) - 1
+
+    for b, n in counts.items():
+        lo, hi = bucket_range(b)
+        first = bin_of(lo) if lo is not None else None
+        last = bin_of(hi - 1e-9) if hi is not None else len(edges) - 1
+        if lo is not None and first == last and first is not None:
+            out[first] += n
+            continue
+        for v in _frt_values(frt_qs, lo, hi):
+            i = bin_of(v)
+            if i is not None:
+                out[i] += 1
+    return out

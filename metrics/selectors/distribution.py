@@ -64,8 +64,22 @@ class Bucket:
 
 
 def metric_frt_histogram(f: MetricFilter) -> list[Bucket]:
-    """FRT counts per bucket [low, high) in minutes, one conditional count per bucket."""
+    """FRT counts per bucket [low, high) in minutes: from the FRT value buckets of the
+    rollups where the filter allows, otherwise one conditional count per bucket."""
     edges = [0, *FRT_BUCKETS]
+    counts = None
+    if rollup.supports(f):
+        counts = rollup.frt_bins(f, window_days=_window(), edges=[e * 60 for e in edges])
+    if counts is not None:
+        return [
+            Bucket(
+                f"{low}–{edges[i + 1]} min" if i + 1 < len(edges) else f"≥ {low} min",
+                low,
+                edges[i + 1] if i + 1 < len(edges) else None,
+                counts[i],
+            )
+            for i, low in enumerate(edges)
+        ]
     aggs = {}
     for i, low in enumerate(edges):
         high = edges[i + 1] if i + 1 < len(edges) else None

@@ -271,3 +271,24 @@ def test_roi_result_alone_equals_the_full_report(world):  # noqa: F811
     for g in periods(world):
         assert planning.metric_roi_result(g) == planning.metric_roi(g).result
     assert planning.metric_roi_result(f).revenue_source == "none"
+
+
+def test_frt_histogram_from_value_buckets_equals_raw(world, monkeypatch):  # noqa: F811
+    from metrics.selectors.distribution import metric_frt_histogram
+
+    t = world["tickets"]
+    # FRTs on and around the bin edges (5 and 10 minutes, one day).
+    for key, minutes in (("a2", 5), ("a3", 10 - 1 / 60), ("c1", 1440), ("c2", 4.999)):
+        ticket = t[key]
+        ticket.first_response_at = ticket.first_customer_message_at + rollup.timedelta(
+            minutes=minutes
+        )
+        ticket.save(update_fields=["first_response_at"])
+    rollup.rollup_rebuild(rollup.utc_day(day(-14)), rollup.utc_day(day(0)))
+    fast = {f: metric_frt_histogram(f) for f in periods(world)}
+    _raw(monkeypatch)
+    for f, bins in fast.items():
+        assert bins == metric_frt_histogram(f)
+    counts = [b.count for b in fast[periods(world)[1]]]
+    # (SQLite computes the 5-minute FRT a hair under 5 minutes; both paths agree on each.)
+    assert sum(counts) == 9 and counts[2:] == [0] * 7 + [2]  # ≥ 1 day: b1, c1 (exactly)
