@@ -191,3 +191,15 @@ def test_fewer_round_trips_for_a_new_customer(channel):
     assert not [s for s in reads if 'FROM "sla_slaclock"' in s]
     assert not [s for s in reads if 'FROM "sla_slastatuswatch"' in s]
     assert not [s for s in reads if 'INNER JOIN "tickets_ticket_tags"' in s]
+
+
+def test_retried_delivery_is_found_by_the_channel_read(channel):
+    first = receive(msg=_msg(channel, user="a", external_id="again"))
+    with CaptureQueriesContext(connection) as ctx:
+        again = receive(msg=_msg(channel, user="a", external_id="again"))
+    assert not again.created and again.message.pk == first.message.pk
+    # The channel read says it is stored; the message itself is read; nothing written.
+    assert len(ctx.captured_queries) == 2
+    # Another channel's message with the same external id is another message.
+    other = ChannelFactory(kind="telegram", name="Other bot")
+    assert receive(msg=_msg(other, user="a", external_id="again")).created

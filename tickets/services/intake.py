@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from helpdesk.scoped_cache import scoped_cache, scoped_put
@@ -124,18 +125,25 @@ def _store_attachments(message: Message, msg: InboundMessage) -> None:
         attachment.save()
 
 
-def _channel(channel_id: int) -> Channel:
-    """The channel, with its automation settings and the rules version read in the same
-    query and handed to the scope the subscribers read them from."""
+def _channel(channel_id: int, external_id: str) -> Channel:
+    """The channel, with its automation settings (its default team's routing settings too)
+    and the rules version read in the same query and handed to the scope the subscribers
+    read them from; `stored_message_id`: the message with this external id if it is
+    stored already (a retried delivery)."""
     from tickets.rules.apply import (
         channel_settings_put,
         rules_version_annotations,
         rules_version_put,
     )
+    from tickets.services.routing import team_routing_put
 
+    stored = Message.objects.filter(channel_id=OuterRef("pk"), external_id=external_id)
     channel = (
-        Channel.objects.select_related("automation__default_team")
-        .annotate(**rules_version_annotations())
+        Channel.objects.select_related("automation__default_team__routing")
+        .annotate(
+            stored_message_id=Subquery(stored.order_by().values("pk")[:1]),
+            **rules_version_annotations(),
+        )
         .get(pk=channel_id)
     )
     rules_version_put(channel)
@@ -144,12 +152,17 @@ def _channel(channel_id: int) -> Channel:
     except ObjectDoesNotExist:
         settings_ = None
     channel_settings_put(channel.pk, settings_)
+    if settings_ is not None and settings_.default_team is not None:
+        team_routing_put(settings_.default_team)
     return channel
 
 
 def _stored_message(*, channel: Channel, external_id: str) -> Message | None:
-    """The message as already stored (a retried delivery), if it is."""
-    return Message.objects.filter(channel=channel, external_id=external_id).first()
+    """The message as already stored (a retried delivery), if it is: the channel read
+    looked (no query when it is not)."""
+    if channel.stored_message_id is None:
+        return None
+    return Message.objects.filter(pk=channel.stored_message_id).first()
 
 
 def _message_insert(message: Message) -> bool:
@@ -181,7 +194,7 @@ class _Duplicate(Exception):
 
 
 def _receive(msg: InboundMessage) -> ReceiveResult:
-    channel = _channel(msg.channel_id)
+    channel = _channel(msg.channel_id, msg.external_message_id)
     existing = _stored_message(channel=channel, external_id=msg.external_message_id)
     if existing:
         return ReceiveResult(message=existing, created=False, ticket_created=False)

@@ -13,9 +13,10 @@ caller's transaction (the intake's). The intake picks the agent into its pending
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, IntegerField, Value
 from django.utils import timezone
 
+from helpdesk.scoped_cache import scoped_get, scoped_put
 from tickets.automation.models import AgentSkills, Strategy, TeamRouting
 from tickets.models import ACTIVE_STATUSES, AgentProfile, OnlineState, Status, Team, Ticket
 from tickets.rules.apply import channel_settings
@@ -97,11 +98,53 @@ def _lock_agents(team_ids: list[int], *, with_users: bool = False) -> list[Agent
     )
 
 
-def _loads(user_ids: list[int], *, exclude_ticket: int | None = None) -> dict[int, int]:
+def _routing_key(team_id: int) -> tuple:
+    return ("automation", "team_routing", team_id)
+
+
+def team_routing_put(team: Team) -> None:
+    """Hand the scope the team's routing settings read along with it (the intake reads the
+    channel's default team with its settings: `select_related("routing")`)."""
+    try:
+        routing = team.routing
+    except TeamRouting.DoesNotExist:
+        routing = None
+    scoped_put(_routing_key(team.pk), routing)
+
+
+def _routing_config(team_id: int) -> TeamRouting | None:
+    """The team's routing settings (strategy, sticky, skills): read once per scope. The
+    cursor is not taken from here (see `_loads_and_cursor`)."""
+    return scoped_get(
+        _routing_key(team_id), lambda: TeamRouting.objects.filter(team_id=team_id).first()
+    )
+
+
+_CURSOR_ROW = -1  # marks the cursor's row among the load rows
+
+
+def _loads_and_cursor(
+    user_ids: list[int], *, exclude_ticket: int | None, config: TeamRouting | None
+) -> tuple[dict[int, int], int]:
+    """Active tickets per agent and the team's round-robin cursor, in one query after the
+    agents' lock (so the cursor another intake moved while we waited is the one read)."""
     qs = Ticket.objects.filter(assignee_id__in=user_ids, status__in=ACTIVE_STATUSES)
     if exclude_ticket is not None:
         qs = qs.exclude(pk=exclude_ticket)
-    return dict(qs.values_list("assignee_id").annotate(n=Count("pk")).order_by())
+    loads_qs = qs.values_list("assignee_id").annotate(n=Count("pk")).order_by()
+    if config is None:
+        return dict(loads_qs), 0
+    cursor_qs = TeamRouting.objects.filter(pk=config.pk).values_list(
+        "last_agent_id", Value(_CURSOR_ROW, output_field=IntegerField())
+    )
+    loads: dict[int, int] = {}
+    cursor = 0
+    for key, n in loads_qs.union(cursor_qs, all=True):
+        if n == _CURSOR_ROW:
+            cursor = key or 0
+        else:
+            loads[key] = n
+    return loads, cursor
 
 
 def _has_skills_row(agent: AgentProfile) -> bool:
@@ -157,7 +200,7 @@ def ticket_route_pick(
         agents = _lock_agents([ticket.team_id], with_users=True)
         if not agents:
             return None
-        config = TeamRouting.objects.filter(team_id=ticket.team_id).first()
+        config = _routing_config(ticket.team_id)
         strategy = strategy or (config.strategy if config else Strategy.ROUND_ROBIN)
         if strategy == Strategy.MANUAL:
             return None
@@ -168,7 +211,9 @@ def ticket_route_pick(
         ]
         if not online:
             return None
-        loads = _loads([a.user_id for a in online], exclude_ticket=ticket.pk)
+        loads, cursor = _loads_and_cursor(
+            [a.user_id for a in online], exclude_ticket=ticket.pk, config=config
+        )
         free = [a for a in online if loads.get(a.user_id, 0) < a.capacity]
         if free:
             strict = bool(config and config.skills_strict)
@@ -188,7 +233,6 @@ def ticket_route_pick(
         if pick is None and strategy == Strategy.LEAST_LOADED:
             pick = min(free, key=lambda a: (loads.get(a.user_id, 0) / max(a.capacity, 1), a.pk))
         if pick is None:
-            cursor = config.last_agent_id if config and config.last_agent_id else 0
             pick = next((a for a in free if a.pk > cursor), free[0])
         if config is None:
             TeamRouting.objects.get_or_create(team_id=ticket.team_id, defaults={"last_agent": pick})
