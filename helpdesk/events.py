@@ -23,6 +23,8 @@ class MessageEvent(TypedDict):
     direction: str
     author_kind: str
     delivery_status: str
+    # message.created only: the ticket's assignee as committed (tickets.services.events).
+    assignee_id: NotRequired[int | None]
 
 
 class SlaItem(TypedDict):

@@ -7,7 +7,7 @@ Only services call `publish_on_commit`. Groups: `queue` (every operator), `team.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -28,6 +28,21 @@ def publish(*, event: dict, groups: Iterable[str]) -> None:
             logger.exception("could not publish %s to %s", event.get("type"), group)
 
 
-def publish_on_commit(*, event: dict, groups: Iterable[str]) -> None:
+def publish_on_commit(
+    *, event: dict, groups: Iterable[str], complete: Callable[[dict], dict] | None = None
+) -> None:
+    """Publish `event` once the transaction commits. `complete`, when given, runs then (after
+    the commit) and returns the event to send: for values that a later step of the same
+    transaction may still change (the assignee that routing picks after the message)."""
     groups = list(groups)
-    transaction.on_commit(lambda: publish(event=event, groups=groups))
+
+    def send() -> None:
+        final = event
+        if complete is not None:
+            try:
+                final = complete(event)
+            except Exception:  # the event goes out as it is: the browser still hears of it
+                logger.exception("could not complete %s", event.get("type"))
+        publish(event=final, groups=groups)
+
+    transaction.on_commit(send)

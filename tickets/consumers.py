@@ -53,16 +53,32 @@ def _typing_elsewhere(ticket_id: int, user) -> None:
 
 
 @database_sync_to_async
-def _team_restricted(user) -> bool:
-    from tickets.visibility import team_restricted
+def _restriction_switch_read() -> bool:
+    from tickets.models import WorkspaceSettings
 
-    return team_restricted(user, fresh=True)
+    return WorkspaceSettings.objects.filter(pk=1, restrict_operators_to_teams=True).exists()
+
+
+# The team-restriction switch as this process last read it: one read per
+# RESTRICTION_RECHECK_SECONDS for all the connections of the process, not one per connection.
+_switch = {"on": False, "until": 0.0}
+
+
+async def _restriction_switch(*, fresh: bool = False) -> bool:
+    now = time.monotonic()
+    if fresh or now >= _switch["until"]:
+        _switch["on"] = await _restriction_switch_read()
+        _switch["until"] = now + RESTRICTION_RECHECK_SECONDS
+    return _switch["on"]
 
 
 @database_sync_to_async
 def _visible_ids(user, ticket_ids) -> set[int]:
+    """Called only while the switch is on (as this process last read it): the user object
+    is told so, and tickets.visibility does not read the switch again."""
     from tickets.visibility import visible_ticket_ids
 
+    user._helpdesk_team_restricted = True
     return visible_ticket_ids(user, ticket_ids)
 
 
@@ -94,11 +110,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user.pk
         self.user_name = user.get_full_name() or user.get_username()
         self.user = user
-        self.restricted_until = 0.0
-        self.restricted = False
+        # Managers see every ticket whatever the switch (tickets.visibility).
+        self.is_manager = await _is_manager(user)
         groups = ["queue", f"agent.{user.pk}"]
-        if await _is_manager(user):
+        if self.is_manager:
             groups.append("managers")  # SLA escalations and other alerts for managers
+        else:
+            # A new connection starts from the switch as it is now.
+            await _restriction_switch(fresh=True)
         for group in groups:
             await self._join(group)
         await self.accept()
@@ -153,11 +172,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self._presence(ticket_id, state)
 
     async def _is_restricted(self) -> bool:
-        now = time.monotonic()
-        if now >= self.restricted_until:
-            self.restricted = await _team_restricted(self.user)
-            self.restricted_until = now + RESTRICTION_RECHECK_SECONDS
-        return self.restricted
+        if self.is_manager:
+            return False
+        return await _restriction_switch()
 
     async def _may_see(self, ticket_ids: list[int]) -> set[int] | None:
         """The visible subset of `ticket_ids`, or None when this operator sees everything."""
@@ -222,8 +239,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             and event.get("direction") == "in"
             and event.get("ticket_id")
         ):
-            # Desktop notifications are for customer messages on tickets assigned to me.
-            assignee = await _ticket_assignee_id(event["ticket_id"])
+            # Desktop notifications are for customer messages on tickets assigned to me. The
+            # event carries the assignee (read once at commit by the publisher); an event
+            # without it (published by an older process) is looked up.
+            if "assignee_id" in event:
+                assignee = event["assignee_id"]
+            else:
+                assignee = await _ticket_assignee_id(event["ticket_id"])
             event = {**event, "for_me": assignee == self.user_id}
         await self.send_json(event)
 
