@@ -3,12 +3,27 @@
 import django_filters
 from django.db.models import Q
 
-from tickets.models import Channel, Priority, Status, Tag, Team, Ticket
+from tickets.models import Channel, Customer, Message, Priority, Status, Tag, Team, Ticket
+
+
+def ticket_search_ids(value: str):
+    """Ids of the tickets whose subject, customer (name or email) or any message text contains
+    `value` (case-insensitive), as one subquery: a union of one lookup per field, so that on
+    PostgreSQL each part is answered by its trigram index (migration 0008) rather than by
+    scanning every ticket for an OR of the four conditions. The ids may repeat; `pk__in`
+    does not mind."""
+    by_subject = Ticket.objects.filter(subject__icontains=value).values("pk")
+    customers = Customer.objects.filter(Q(name__icontains=value) | Q(email__icontains=value))
+    by_customer = Ticket.objects.filter(customer__in=customers.values("pk")).values("pk")
+    by_message = Message.objects.filter(text__icontains=value).order_by().values("ticket_id")
+    return by_subject.order_by().union(by_customer.order_by(), by_message, all=True)
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    # No joins behind these two: DISTINCT (the default of multiple-choice filters) would
+    # only stop PostgreSQL from reading the first page in index order.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all())
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     assignee = django_filters.CharFilter(
@@ -36,10 +51,4 @@ class TicketFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        matching = Ticket.objects.filter(messages__text__icontains=value).values("pk")
-        return queryset.filter(
-            Q(subject__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(customer__email__icontains=value)
-            | Q(pk__in=matching)
-        )
+        return queryset.filter(pk__in=ticket_search_ids(value))

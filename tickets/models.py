@@ -261,6 +261,13 @@ class Ticket(models.Model):
                 name="ticket_active_counts",
                 condition=Q(status__in=["new", "open", "pending", "on_hold"]),
             ),
+            # The queue filtered by channel (and status, priority) over the open work: the
+            # page's count reads only this index.
+            models.Index(
+                fields=["channel", "status", "priority"],
+                name="ticket_active_channel",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee"),
             models.Index(fields=["team", "status"], name="ticket_team"),
             models.Index(fields=["customer", "channel", "status"], name="ticket_customer"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
 from tickets.models import (
@@ -31,6 +31,19 @@ def ticket_list() -> QuerySet[Ticket]:
         .prefetch_related("tags")
         .order_by("priority_rank", "created_at", "pk")
     )
+
+
+def ticket_page_ids(qs: QuerySet[Ticket], *, offset: int, limit: int) -> tuple[list[int], int]:
+    """The ids of one page of `qs` (in its order) and how many rows `qs` has, in one query.
+
+    For the queue's search: its matches must all be found both to count them and to sort
+    them, so one pass does both, and it reads only the ticket rows (the page's rows with
+    their customer, channel... are then read by id: 50 rows, not every match). The total
+    is 0 when the page is empty (past the end: the caller counts then)."""
+    rows = list(
+        qs.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[offset : offset + limit]
+    )
+    return [pk for pk, _total in rows], (rows[0][1] if rows else 0)
 
 
 def ticket_get(*, ticket_id: int) -> Ticket:
@@ -118,9 +131,14 @@ def customer_previous_tickets(*, ticket: Ticket, user=None, limit: int = 10) -> 
     )
 
 
-def customer_ticket_count(*, customer_id: int, user=None) -> int:
+def customer_ticket_count(*, customer_id: int, user=None, limit: int | None = None) -> int:
+    """The customer's tickets (those `user` may see); with `limit`, counted up to `limit` only,
+    so a customer with a huge history costs no more than one with `limit` tickets."""
     qs = Ticket.objects.all() if user is None else tickets_visible_to(user)
-    return qs.filter(customer_id=customer_id).count()
+    qs = qs.filter(customer_id=customer_id)
+    if limit is not None:
+        qs = qs.order_by()[:limit]
+    return qs.count()
 
 
 def ticket_last_public_message_id(*, ticket: Ticket) -> int:

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.exceptions import ApplicationError
 from helpdesk.permissions import role_required
 from helpdesk.roles import OPERATOR
-from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, Priority, Ticket
+from tickets.models import ACTIVE_STATUSES, PRIORITY_RANK, Priority, Status, Ticket
 from tickets.selectors import queue_view_counts, ticket_overdue_condition
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
 DEFAULT_TAG_COLOUR = "#6c757d"
+STATUS_LABELS = dict(Status.choices)
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,11 @@ SAVED_VIEWS_BY_KEY = {v.key: v for v in SAVED_VIEWS}
 DEFAULT_VIEW = "open"
 
 
-def saved_views_nav(*, user, current: str | None) -> list[dict]:
-    """The left column: each saved view with its count (one query for all counts)."""
-    counts = queue_view_counts(user=user)
+def saved_views_nav(*, user, current: str | None, counts: dict | None = None) -> list[dict]:
+    """The left column: each saved view with its count (one query for all counts, or none
+    when the caller passes `counts` it already read)."""
+    if counts is None:
+        counts = queue_view_counts(user=user)
     return [
         {"key": v.key, "label": v.label, "count": counts.get(v.key), "current": v.key == current}
         for v in SAVED_VIEWS
@@ -98,6 +101,9 @@ def customer_waiting_since(ticket: Ticket):
 def decorate_ticket(ticket: Ticket, now=None) -> Ticket:
     """Attach what a row or header shows: age, waiting time, initials, safe tag colours."""
     now = now or timezone.now()
+    # Not get_status_display() in the template: it hashes every (lazily translated) choice
+    # label on each call, six translations per row.
+    ticket.status_label = str(STATUS_LABELS.get(ticket.status, ticket.status))
     ticket.age = timesince(ticket.created_at, now, depth=1)
     waiting = customer_waiting_since(ticket)
     ticket.waiting = timesince(waiting, now, depth=1) if waiting else ""

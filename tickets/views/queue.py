@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tickets.filters import TicketFilter
 from tickets.models import ACTIVE_STATUSES, Priority, Status, Tag, Team
-from tickets.selectors import operator_users, ticket_list
+from tickets.selectors import operator_users, queue_view_counts, ticket_list, ticket_page_ids
 from tickets.views.common import (
     DEFAULT_VIEW,
     SAVED_VIEWS_BY_KEY,
@@ -60,6 +60,25 @@ def _created_range(data) -> None:
         ).isoformat()
 
 
+def _search_page(paginator: Paginator, number):
+    """The page of a search: its ids and the number of matches in one query
+    (tickets.selectors.ticket_page_ids), then the page's rows by id."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    ids, total = ticket_page_ids(
+        paginator.object_list, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    if not ids and number > 1:
+        return paginator.get_page(number)  # past the end: counted, then the last page
+    paginator.count = total
+    page = paginator.get_page(number)
+    by_id = ticket_list().in_bulk(ids)
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
+
+
 @operator_page
 def queue(request):
     data = _filter_data(request.GET)
@@ -80,7 +99,18 @@ def queue(request):
     )
     filterset = TicketFilter(data=data, queryset=tickets, request=request)
 
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = queue_view_counts(user=request.user)
+    has_filters = any(k in data for k in (*FILTER_KEYS, *DATE_KEYS))
+    filtered = has_filters or any(k in data for k in filterset.filters)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    if not filtered and counts.get(saved.key) is not None:
+        # A saved view without filters is exactly what its count in the left column counts:
+        # no second COUNT over the open work.
+        paginator.count = counts[saved.key]
+    if data.get("q", "").strip():
+        page = _search_page(paginator, request.GET.get("page"))
+    else:
+        page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     rows = list(page.object_list)
     badges = sla_badges_for([t.pk for t in rows])
@@ -92,7 +122,7 @@ def queue(request):
         "page_obj": page,
         "tickets": rows,
         "sla_badges": badges,
-        "views_nav": saved_views_nav(user=request.user, current=saved.key),
+        "views_nav": saved_views_nav(user=request.user, current=saved.key, counts=counts),
         "current_view": saved,
         "filters": {key: data.get(key, "") for key in (*FILTER_KEYS, *DATE_KEYS)},
         "filter_errors": filterset.errors if filterset.is_bound else {},
@@ -102,6 +132,6 @@ def queue(request):
         "teams": Team.objects.order_by("name"),
         "tags": Tag.objects.order_by("name"),
         "operators": operator_users(),
-        "has_filters": any(k in data for k in (*FILTER_KEYS, *DATE_KEYS)),
+        "has_filters": has_filters,
     }
     return render(request, "tickets/queue.html", context)

@@ -48,6 +48,9 @@ from tickets.views.common import (
 from tickets.views.sla_hooks import sla_clocks_for
 from tickets.visibility import visible_ticket_or_404
 
+# The customer card counts a customer's tickets up to this many ("1000+ tickets" beyond).
+CUSTOMER_TICKET_COUNT_LIMIT = 1000
+
 EVENT_LABELS = {
     "created": gettext_lazy("Ticket created"),
     "reopened": gettext_lazy("Reopened"),
@@ -167,6 +170,9 @@ def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 20
     reply_form = reply_form or ReplyForm()
     # The page shows every message now: sending again from it confirms having seen them.
     last_seen = public[-1] if public else 0
+    ticket_count = customer_ticket_count(
+        customer_id=ticket.customer_id, user=request.user, limit=CUSTOMER_TICKET_COUNT_LIMIT
+    )
     context = {
         "ticket": ticket,
         "conversation": conversation,
@@ -176,9 +182,8 @@ def _render_ticket(request, ticket_id: int, *, reply_form=None, status: int = 20
         "teams": Team.objects.order_by("name"),
         "all_tags": Tag.objects.order_by("name"),
         "tag_names": ", ".join(t.name for t in ticket.tag_list),
-        "customer_ticket_count": customer_ticket_count(
-            customer_id=ticket.customer_id, user=request.user
-        ),
+        "customer_ticket_count": ticket_count,
+        "customer_ticket_count_more": ticket_count >= CUSTOMER_TICKET_COUNT_LIMIT,
         "work_seconds": ticket_work_seconds(ticket=ticket),
         "events": events,
         "customer": ticket.customer,
