@@ -292,3 +292,20 @@ def test_frt_histogram_from_value_buckets_equals_raw(world, monkeypatch):  # noq
     counts = [b.count for b in fast[periods(world)[1]]]
     # (SQLite computes the 5-minute FRT a hair under 5 minutes; both paths agree on each.)
     assert sum(counts) == 9 and counts[2:] == [0] * 7 + [2]  # ≥ 1 day: b1, c1 (exactly)
+
+
+def test_top_customers_by_revenue_with_names():
+    from metrics.selectors.revenue import top_customers
+
+    a, b, c = CustomerFactory(name="Ann"), CustomerFactory(name="Bob"), CustomerFactory(name="")
+    _buy("1", a, at(0), "100")
+    _buy("2", a, at(1), "250")
+    _buy("3", b, at(2), "300")
+    _buy("4", c, at(3), "350")
+    RevenueEvent.objects.create(order_id="5", amount=Decimal("999"), occurred_at=at(4))
+    rows = top_customers(limit=2)
+    assert [(r["customer_id"], r["customer__name"], r["orders"]) for r in rows] == [
+        (a.pk, "Ann", 2),
+        (c.pk, "", 1),
+    ]
+    assert rows[0]["revenue"] == Decimal("350") and len(top_customers()) == 3
