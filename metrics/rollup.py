@@ -45,6 +45,7 @@ from metrics.models import (
     RollupDirty,
     RollupWatermark,
     SlaRollup,
+    TicketFact,
 )
 from metrics.selectors.common import DurationStats, Rate
 from metrics.selectors.quality import Resolution, bot_only_q, came_back_q
@@ -171,7 +172,12 @@ def _solved_aggregates(window_days: int) -> dict:
 
 
 def _created_aggregates() -> dict:
-    frt_business = "metric_fact__frt_business_seconds"
+    # A subquery per ticket (by the facts' primary key), not a join: joined, the planner
+    # hashes every fact for a partial day's few thousand tickets.
+    frt_business = Subquery(
+        TicketFact.objects.filter(pk=OuterRef("pk")).values("frt_business_seconds")[:1],
+        output_field=FloatField(),
+    )
     return {
         "created": Count("pk"),
         "answered": Count(FRT, filter=ANSWERED),
