@@ -352,10 +352,11 @@ def rollup_refresh(*, until: date | None = None, limit_days: int = 400) -> int:
         return 0
     start = max(utc_day(first), until - timedelta(days=limit_days))
     window = MetricsSettings.load().fcr_window_days
+    # Days built before the SLA and hourly rollups existed (no clocks_until) are rebuilt too.
     built = set(
-        FactDay.objects.filter(day__gte=start, day__lte=until, fcr_window_days=window).values_list(
-            "day", flat=True
-        )
+        FactDay.objects.filter(
+            day__gte=start, day__lte=until, fcr_window_days=window, clocks_until__isnull=False
+        ).values_list("day", flat=True)
     )
     todo = {start + timedelta(days=i) for i in range((until - start).days + 1)} - built
     # Marks committed before this point: all their days (up to `until`) are rebuilt below,
@@ -423,18 +424,20 @@ class Plan:
         return out
 
 
-def plan(f: MetricFilter, window_days: int) -> Plan:
+def plan(f: MetricFilter, window_days: int, *, full: bool = False) -> Plan:
+    """Which whole days of the period the rollups serve. `full`: only days built with every
+    rollup (SlaRollup, HourRollup, DailyRollup's created-cohort columns); days built before
+    those existed have no `clocks_until` and still serve the summary's figures."""
     first = utc_day(f.start)
     if day_start(first) < f.start:
         first += timedelta(days=1)
     last = utc_day(f.end)  # exclusive: the day holding `end` is partial (or starts at it)
     clean: list[date] = []
     if first < last:
-        built = set(
-            FactDay.objects.filter(
-                day__gte=first, day__lt=last, fcr_window_days=window_days
-            ).values_list("day", flat=True)
-        )
+        days = FactDay.objects.filter(day__gte=first, day__lt=last, fcr_window_days=window_days)
+        if full:
+            days = days.filter(clocks_until__isnull=False)
+        built = set(days.values_list("day", flat=True))
         for a, b in RollupDirty.objects.filter(day_from__lt=last, day_to__gte=first).values_list(
             "day_from", "day_to"
         ):
@@ -624,10 +627,12 @@ class FastFigures:
     repeat: Rate
 
 
-def fast_sums(f: MetricFilter, *, window_days: int, p: Plan | None = None) -> dict:
+def fast_sums(
+    f: MetricFilter, *, window_days: int, p: Plan | None = None, full: bool = False
+) -> dict:
     """The DailyRollup sums (SUMS) over the period: rollup rows of its clean days plus raw
     aggregates over the rest; equal to the same aggregates over the raw rows."""
-    p = p or plan(f, window_days)
+    p = p or plan(f, window_days, full=full)
     sums = dict.fromkeys(SUMS, 0)
     if p.clean:
         row = _rollup_rows(f, p.clean).aggregate(**{k: Sum(k) for k in SUMS})
@@ -710,7 +715,7 @@ def sla_counts(f: MetricFilter, *, window_days: int, by: str | None = None) -> d
     raw clocks of the day's tickets updated after that; other days: the raw clocks. Exactly
     the raw counts, since every change of a clock moves its `updated_at` (the ticket's own
     changes mark its day, as for the other rollups)."""
-    p = plan(f, window_days)
+    p = plan(f, window_days, full=True)
     settled: dict = defaultdict(list)  # clocks_until -> clean days
     raw_ranges = list(p.raw)
     if p.clean:
@@ -792,7 +797,7 @@ def grouped_sums(
     """DailyRollup `fields` summed per `by` (DIMS and/or "day", the UTC day of the field's
     cohort) over the period: {key tuple: {field: value}}; rollup rows of the clean days plus
     raw aggregates over the rest, so equal to the same aggregates over the raw rows."""
-    p = plan(f, window_days)
+    p = plan(f, window_days, full=True)
     out: dict = defaultdict(lambda: dict.fromkeys(fields, 0))
 
     def add(rows, key_names):
@@ -824,7 +829,7 @@ def grouped_sums(
 def hour_counts(f: MetricFilter, *, window_days: int) -> dict | None:
     """Tickets created per UTC hour of the period: {(day, hour): n}; HourRollup rows of
     the clean days plus the raw rows of the rest."""
-    p = plan(f, window_days)
+    p = plan(f, window_days, full=True)
     out: dict = defaultdict(int)
     if p.clean:
         rows = HourRollup.objects.filter(day__in=p.clean)

@@ -1,14 +1,10 @@
 """Rollups for the dashboards: SLA clock outcomes (SlaRollup), tickets per hour
-(HourRollup), and created-cohort columns of DailyRollup. Every built day is forgotten, since
-its rows lack the new figures: days are read from the raw rows until rebuilt
-(`manage.py metrics_rollup_rebuild`, or the periodic refresh). An index on
-sla_slaclock.updated_at finds the clocks updated after a day's rollup was built."""
+(HourRollup), and created-cohort columns of DailyRollup. Days built before this have no
+`FactDay.clocks_until`: they keep serving the summary's figures, and the new figures read
+those days from the raw rows until they are rebuilt (`manage.py metrics_rollup_rebuild`).
+An index on sla_slaclock.updated_at finds the clocks updated after a day was built."""
 
 from django.db import migrations, models
-
-
-def forget_built_days(apps, schema_editor):
-    apps.get_model("metrics", "FactDay").objects.all().delete()
 
 
 class Migration(migrations.Migration):
@@ -98,7 +94,6 @@ class Migration(migrations.Migration):
                 ("clocks_until", models.DateTimeField()),
             ],
         ),
-        migrations.RunPython(forget_built_days, migrations.RunPython.noop),
         migrations.RunSQL(
             "CREATE INDEX IF NOT EXISTS metrics_slaclock_updated ON sla_slaclock (updated_at)",
             "DROP INDEX IF EXISTS metrics_slaclock_updated",

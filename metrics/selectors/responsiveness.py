@@ -73,7 +73,7 @@ def metric_frt_business_mean(f: MetricFilter) -> float | None:
 
     if rollup.supports(f):
         window = MetricsSettings.load().fcr_window_days
-        sums = rollup.fast_sums(f, window_days=window)
+        sums = rollup.fast_sums(f, window_days=window, full=True)
         n = sums["frt_business_n"]
         return sums["frt_business_sum"] / n if n else None
     facts = TicketFact.objects.filter(

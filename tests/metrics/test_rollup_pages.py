@@ -309,3 +309,39 @@ def test_top_customers_by_revenue_with_names():
         (c.pk, "", 1),
     ]
     assert rows[0]["revenue"] == Decimal("350") and len(top_customers()) == 3
+
+
+def test_days_built_before_the_sla_and_hour_rollups(world, monkeypatch):  # noqa: F811
+    """Days without clocks_until (built before SlaRollup, HourRollup and the created-cohort
+    columns) serve the summary still; the newer figures read them raw; refresh rebuilds."""
+    from metrics.models import DailyRollup, FactDay, HourRollup, SlaRollup
+    from metrics.selectors import distribution
+    from metrics.selectors.sla import metric_sla, metric_sla_breakdown
+
+    t = world["tickets"]
+    _clock(t["a1"], "first_response", "breached", day(-20))
+    rollup.rollup_rebuild(rollup.utc_day(day(-14)), rollup.utc_day(day(0)))
+    FactDay.objects.update(clocks_until=None)
+    SlaRollup.objects.all().delete()
+    HourRollup.objects.all().delete()
+    DailyRollup.objects.update(responded=0, created_solved=0, frt_business_n=0)
+    f = periods(world)[1]
+    assert rollup.plan(f, 7).clean and not rollup.plan(f, 7, full=True).clean
+
+    def figures():
+        return (
+            metric_sla(f),
+            metric_sla_breakdown(f, "team"),
+            distribution.metric_heatmap(f),
+            distribution.metric_breakdown(f, "channel"),
+        )
+
+    fast = figures()
+    assert fast[0].first_response == Rate(1, 1)
+    rollup.rollup_refresh(until=rollup.utc_day(day(-1)))
+    since_first_ticket = (rollup.utc_day(day(-12)), rollup.utc_day(day(-1)))
+    rebuilt = FactDay.objects.filter(day__range=since_first_ticket)
+    assert rebuilt.exists() and not rebuilt.filter(clocks_until=None).exists()
+    assert figures() == fast
+    _raw(monkeypatch)
+    assert figures() == fast
