@@ -46,7 +46,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from metrics.dashboards import PAGES
+    from metrics.pages import PAGES
     from tickets.models import Ticket
 
     user, _ = User.objects.get_or_create(username="bench-manager", defaults={"first_name": "M"})

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from helpdesk.exceptions import ApplicationError
 from helpdesk.permissions import IsManager
-from metrics.dashboards import PAGES
 from metrics.filters import filter_from_query
 from metrics.models import RevenueEvent, SurveyKind, SurveyResponse
+from metrics.pages import PAGES
 from metrics.selectors.summary import jsonable, metric_summary
 from metrics.services import RevenueRow, revenue_record
 

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from helpdesk.exceptions import ApplicationError
 from helpdesk.permissions import role_required
 from helpdesk.roles import MANAGER
-from metrics.dashboards import PAGES, page_quality
+from metrics.dashboards_value import page_quality
 from metrics.filters import PERIODS, filter_from_query
 from metrics.forms import MetricsSettingsForm, RevenueUploadForm, SurveyCommentForm, WhatIfForm
 from metrics.models import MetricsSettings
+from metrics.pages import PAGES
 from metrics.selectors import planning, revenue
 from metrics.selectors.volume import metric_nst
 from metrics.services import revenue_import_csv, survey_answer, survey_from_token
