@@ -141,12 +141,18 @@ def test_admin_reorders_by_dragging_and_sees_row_errors(live_server, page, scree
     page.mouse.down()
     page.locator(f"#rule-{first.pk} .rule-summary").hover()
     page.locator(f"#rule-{first.pk} .rule-name").hover()
-    page.mouse.up()
+    # The drop moves the row at once, then posts the order and reloads the page: wait for
+    # both, or the database is read before the order is saved.
+    with (
+        page.expect_navigation(),
+        page.expect_response(lambda r: "/settings/rules/reorder/" in r.url) as reorder,
+    ):
+        page.mouse.up()
+    assert reorder.value.ok
     page.wait_for_function(
         "document.querySelector('.rule-list[data-trigger=message_received] .rule-item')"
         f".id === 'rule-{third.pk}'"
     )
-    page.wait_for_load_state("load")
     order = list(Rule.objects.filter(trigger="message_received").values_list("name", flat=True))
     assert order == ["third", "first", "second"]
 
