@@ -22,7 +22,9 @@ Stages, in order, each skipped when the marker says it is done:
 
 The marker is the database's comment (`COMMENT ON DATABASE`), a JSON object
 {"helpdesk_bench": {"tickets": N, "stages": [...], "complete": true}}: a database whose marker
-says complete for the same N is reused as it is, so repeated bench runs never reseed. A run
+says complete for the same N is reused as it is, so repeated bench runs never reseed; the marker
+also names the metrics migration the rollups were built for ("metrics_schema"), and a reused
+database whose schema moved on gets its rollups rebuilt. A run
 interrupted mid-stage leaves that stage unmarked; the demo stage is the only one that cannot
 be safely repeated, so an interrupted demo stage fails loudly and asks for a fresh database.
 """
@@ -132,7 +134,11 @@ SELECT ticket_id, metric, policy_id, 1,
        CASE WHEN COALESCE(stopped_at, now()) > due_at THEN due_at END,
        stopped_at,
        CASE WHEN stopped_at IS NULL AND due_at <= now() THEN 2 ELSE 0 END,
-       NULL, now()
+       NULL,
+       -- last changed at its last transition, as the SLA services leave it (the rollups
+       -- read clocks changed in the last minutes raw, so "now" would defeat them)
+       LEAST(now(), COALESCE(stopped_at, CASE WHEN due_at <= now() THEN due_at END,
+                             started_at))
   FROM d
 """
 
@@ -297,6 +303,15 @@ def _run_stage(stage: str, tickets: int) -> None:
             cur.execute("VACUUM ANALYZE")
 
 
+def _metrics_schema() -> str:
+    """The latest applied metrics migration: the rollups were built for this schema."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    names = MigrationRecorder(connection).migration_qs.filter(app="metrics")
+    return max(names.values_list("name", flat=True), default="")
+
+
 def seed(tickets: int) -> dict:
     """Bring the configured database to `tickets` seeded tickets with every stage done."""
     import django
@@ -315,6 +330,16 @@ def seed(tickets: int) -> dict:
     if marker.get("complete"):
         print(f"{connection.settings_dict['NAME']}: seeded ({tickets:,} tickets), reused")
         _run_stage("migrate", tickets)
+        if marker.get("metrics_schema") != _metrics_schema():
+            # The metrics migrations changed since the rollups were built: new rollup
+            # tables start empty (read raw, slowly), so build them again.
+            for stage in ("rollups", "analyze"):
+                print(f"{connection.settings_dict['NAME']}: {stage} (metrics schema) ...")
+                start = time.monotonic()
+                _run_stage(stage, tickets)
+                print(f"  {stage}: {time.monotonic() - start:.1f} s", flush=True)
+            marker["metrics_schema"] = _metrics_schema()
+            marker_write(marker)
         return marker
     done = list(marker.get("stages", []))
     seconds = marker.get("seconds", {})
@@ -326,6 +351,8 @@ def seed(tickets: int) -> dict:
         start = time.monotonic()
         _run_stage(stage, tickets)
         marker["seconds"][stage] = round(time.monotonic() - start, 1)
+        if stage == "rollups":
+            marker["metrics_schema"] = _metrics_schema()
         if stage != "migrate":
             done.append(stage)
             marker_write(marker)
