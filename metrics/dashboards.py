@@ -17,7 +17,7 @@ from metrics import formatting as fmt
 from metrics.filters import MetricFilter
 from metrics.models import MetricsSettings
 from metrics.selectors import distribution, load, planning, sla, volume
-from metrics.selectors.common import change
+from metrics.selectors.common import change, response_scope
 from metrics.selectors.responsiveness import metric_frt_business_mean, work_tracked
 from metrics.selectors.summary import DIRECTION, ticket_figures
 from tickets.models import ACTIVE_STATUSES, Status
@@ -138,6 +138,7 @@ def _pct(rate) -> float | None:
 # --- SLA ------------------------------------------------------------------------------------
 
 
+@response_scope()
 def page_sla(f: MetricFilter) -> Page:
     p = Page("sla", _("SLA"))
     cur, prev = sla.metric_sla(f), sla.metric_sla(f.previous())
@@ -259,6 +260,7 @@ def page_sla(f: MetricFilter) -> Page:
 # --- Operations -----------------------------------------------------------------------------
 
 
+@response_scope()
 def page_operations(f: MetricFilter) -> Page:
     p = Page("operations", _("Operations"))
     pf = f.previous()
@@ -471,6 +473,7 @@ def page_operations(f: MetricFilter) -> Page:
 # --- Staffing -------------------------------------------------------------------------------
 
 
+@response_scope()
 def page_staffing(f: MetricFilter) -> Page:
     p = Page("staffing", _("Staffing"))
     st = planning.metric_staffing(f)

@@ -160,8 +160,11 @@ class MetricsSettings(models.Model):
 
     @classmethod
     def load(cls) -> MetricsSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        """The settings row (created on first use); read once per response inside
+        `metrics.selectors.common.response_scope()`."""
+        from metrics.selectors.common import scoped
+
+        return scoped(("metrics_settings",), lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class TicketFact(models.Model):

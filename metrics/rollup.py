@@ -47,7 +47,7 @@ from metrics.models import (
     SlaRollup,
     TicketFact,
 )
-from metrics.selectors.common import DurationStats, Rate
+from metrics.selectors.common import DurationStats, Rate, scoped
 from metrics.selectors.quality import Resolution, bot_only_q, came_back_q
 from metrics.selectors.responsiveness import FRT, RESOLUTION
 from sla.models import ClockStatus, Metric, SlaClock
@@ -407,7 +407,7 @@ def _watermark() -> datetime | None:
 # --- reading -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     clean: list[date]  # whole UTC days read from the rollups
     raw: list[tuple[datetime, datetime]]  # the rest of the period, read from the raw rows
@@ -427,7 +427,14 @@ class Plan:
 def plan(f: MetricFilter, window_days: int, *, full: bool = False) -> Plan:
     """Which whole days of the period the rollups serve. `full`: only days built with every
     rollup (SlaRollup, HourRollup, DailyRollup's created-cohort columns); days built before
-    those existed have no `clocks_until` and still serve the summary's figures."""
+    those existed have no `clocks_until` and still serve the summary's figures. The plan
+    depends on the period only (not on the dimension filters): read once per response
+    inside `response_scope()`."""
+    key = ("rollup_plan", f.start, f.end, window_days, full)
+    return scoped(key, lambda: _plan(f, window_days, full=full))
+
+
+def _plan(f: MetricFilter, window_days: int, *, full: bool) -> Plan:
     first = utc_day(f.start)
     if day_start(first) < f.start:
         first += timedelta(days=1)

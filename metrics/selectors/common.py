@@ -1,8 +1,42 @@
-"""Result types shared by the selectors."""
+"""Result types shared by the selectors, and the cache of one response's shared reads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Reads every figure of one response needs alike (the rollup plan of a period, the metrics
+# settings): {key: value} inside `response_scope()`, None outside.
+_SCOPE: ContextVar[dict | None] = ContextVar("metrics_response_scope", default=None)
+
+
+@contextmanager
+def response_scope() -> Iterator[None]:
+    """Within the block (one page or API response) `scoped()` reads are made once, not once
+    per figure, and the figures agree on them. Nested blocks share the outer one."""
+    if _SCOPE.get() is not None:
+        yield
+        return
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def scoped(key: tuple, compute: Callable[[], T]) -> T:
+    """compute(), once per key inside `response_scope()`; every time outside it."""
+    cache = _SCOPE.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def ratio(numerator: int | float, denominator: int | float) -> float | None:

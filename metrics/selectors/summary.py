@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from metrics import rollup
 from metrics.filters import MetricFilter
 from metrics.models import MetricsSettings
-from metrics.selectors.common import DurationStats, Rate, change
+from metrics.selectors.common import DurationStats, Rate, change, response_scope
 from metrics.selectors.quality import (
     Resolution,
     metric_repeat_contact,
@@ -114,6 +114,7 @@ def _figures(f: MetricFilter, *, window_days: int, tracked: bool, fast: bool = T
     }
 
 
+@response_scope()
 def metric_summary(f: MetricFilter, *, compare: bool = True, fast: bool = True) -> dict:
     """Current figures, the previous period's, and the change in % for each.
 

@@ -14,8 +14,10 @@ from tests.metrics.test_rollup_pages import _clock
 pytestmark = pytest.mark.django_db
 
 # Ceilings: the page's queries on the hand-built dataset, PostgreSQL (which reads a
-# resolution-time bucket in three queries); the rollup plan is read per figure.
-CEILINGS = {"sla": 49, "operations": 94, "quality": 18, "roi": 63, "staffing": 18, "summary": 67}
+# resolution-time bucket in three queries); the SLA, operations and staffing pages and the
+# summary read the rollup plan of a period and the metrics settings once per response
+# (before: sla 49, operations 94, staffing 18, summary 67).
+CEILINGS = {"sla": 39, "operations": 70, "quality": 18, "roi": 63, "staffing": 16, "summary": 63}
 URLS = {
     **{page: f"/dashboards/{page}/?period=7d" for page in CEILINGS if page != "summary"},
     "summary": "/api/metrics/summary/?period=7d",
