@@ -124,7 +124,7 @@ def page_quality(f: MetricFilter, whatif: dict | None = None) -> Page:
             links={i: reverse("ticket", args=[r.ticket_id]) for i, r in enumerate(comments)},
         )
     )
-    bins = planning.metric_frt_csat_bins(f)
+    bins = surveys.metric_frt_csat_bins(f, planning.WHATIF_EDGES)
     model = fit(bins)
     p.tables.append(
         Table(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Sum
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Sum
 
 from metrics.filters import MetricFilter
 from metrics.models import RevenueEvent
@@ -37,9 +37,12 @@ def _after(field: str, days: int):
 
 
 def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
-    """Each count is one query whose `EXISTS` sits in the WHERE clause, so the database
-    runs it as one semi-join (anti-join for "did not buy again") over the solved tickets
-    and the revenue events, not as a subquery per solved ticket."""
+    """Three queries. The customers who had bought before a solve are one semi-join (an
+    `EXISTS` in the WHERE clause) over the solved tickets and the revenue events, not a
+    subquery per solved ticket; the churned ones among them ("did not buy again" after
+    such a solve) are counted in the same query. The retained customers come with the
+    attributed revenue: a customer bought within the window after a solve exactly when one
+    of their events is attributed (the same window, seen from the event)."""
     solved = solved_tickets(f)
     bought_after = Exists(
         RevenueEvent.objects.filter(
@@ -54,16 +57,15 @@ def metric_revenue(f: MetricFilter, *, window_days: int) -> Revenue:
         )
     )
 
-    row = {
-        "served": _customers(solved),
-        "retained": _customers(solved.filter(bought_after)),
-        "before": _customers(solved.filter(bought_before)),
-        "churned": _customers(solved.filter(bought_before).filter(~bought_after)),
-    }
-    money = metric_attributed(f, window_days=window_days)
+    money = metric_attributed(f, window_days=window_days, customers=True)
+    row = solved.filter(bought_before).aggregate(
+        before=Count("customer_id", distinct=True),
+        churned=Count("customer_id", distinct=True, filter=~Q(bought_after)),
+    )
+    row["served"] = _customers(solved)
     return Revenue(
         served_customers=row["served"],
-        retained_customers=row["retained"],
+        retained_customers=money["c"],
         had_bought_before=row["before"],
         churned=row["churned"],
         attributed=money["s"] or Decimal("0"),
@@ -85,9 +87,10 @@ def metric_retained(f: MetricFilter, *, window_days: int) -> int:
     return _customers(solved_tickets(f).filter(Exists(bought_after)))
 
 
-def metric_attributed(f: MetricFilter, *, window_days: int) -> dict:
-    """Revenue events within the window after a solve in the period: {"s": sum, "n": count};
-    an event counts once, even when it follows several solved tickets."""
+def metric_attributed(f: MetricFilter, *, window_days: int, customers: bool = False) -> dict:
+    """Revenue events within the window after a solve in the period: {"s": sum, "n": count}
+    and with `customers` "c": their customers (`Revenue.retained_customers`); an event
+    counts once, even when it follows several solved tickets."""
     solve_before = solved_tickets(f).filter(
         customer_id=OuterRef("customer_id"),
         solved_at__lte=OuterRef("occurred_at"),
@@ -95,9 +98,15 @@ def metric_attributed(f: MetricFilter, *, window_days: int) -> dict:
             OuterRef("occurred_at") - timedelta(days=window_days), output_field=DateTimeField()
         ),
     )
-    return RevenueEvent.objects.filter(Exists(solve_before)).aggregate(
-        s=Sum("amount"), n=Count("pk")
+    aggregates = {"s": Sum("amount"), "n": Count("pk")}
+    if customers:
+        aggregates["c"] = Count("customer_id", distinct=True)
+    # Implied by the window (start <= solve <= event < solve + window < end + window); it
+    # lets the database leave out the events no solve of the period can reach.
+    reachable = RevenueEvent.objects.filter(
+        occurred_at__gte=f.start, occurred_at__lt=f.end + timedelta(days=window_days)
     )
+    return reachable.filter(Exists(solve_before)).aggregate(**aggregates)
 
 
 @dataclass(frozen=True)
