@@ -68,10 +68,55 @@ class AgentRow:
         return None if v is None else round(v, 1)
 
 
-def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
-    """Per assignee: active now, solved and FRT in the period, work time, CSAT.
+def _ticket_rows(f: MetricFilter, g: MetricFilter, base) -> dict:
+    """{assignee: {active, solved, replies, frt}} of the assignees with a ticket active now,
+    created in the period or solved in it. Without a tag filter the period's figures come
+    from the daily rollups (per assignee) and only the active tickets are read; with one,
+    from the raw rows. Both give the same figures."""
+    from metrics import rollup
 
-    Four grouped aggregates (tickets, work sessions, survey answers, profiles), merged by id.
+    in_period = g.in_period("created_at") | g.in_period("solved_at")
+    if not rollup.supports(f):
+        tickets = (
+            base.filter(Q(status__in=ACTIVE_STATUSES) | in_period)
+            .values("assignee_id")
+            .annotate(
+                active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
+                solved=Count("pk", filter=g.in_period("solved_at")),
+                replies=Sum("agent_reply_count", filter=g.in_period("solved_at")),
+                frt=Avg(FRT, filter=g.in_period("created_at") & Q(first_response_at__isnull=False)),
+            )
+            .order_by()
+        )
+        return {r["assignee_id"]: r for r in tickets}
+    from metrics.models import MetricsSettings
+
+    out: dict = {}
+    active = base.filter(status__in=ACTIVE_STATUSES).values("assignee_id").annotate(n=Count("pk"))
+    for r in active.order_by():
+        out[r["assignee_id"]] = {"active": r["n"], "solved": 0, "replies": 0, "frt": None}
+    sums = rollup.grouped_sums(
+        f,
+        window_days=MetricsSettings.load().fcr_window_days,
+        by=("assignee_id",),
+        fields=("created", "solved", "replies", "answered", "frt_sum"),
+    )
+    for (agent_id,), v in sums.items():
+        if agent_id is None or not (v["created"] or v["solved"]):
+            continue
+        row = out.setdefault(agent_id, {"active": 0, "solved": 0, "replies": 0, "frt": None})
+        row["solved"], row["replies"] = v["solved"], v["replies"]
+        # Avg(FRT) of the answered tickets: FRT is null unless both moments are set.
+        row["frt"] = v["frt_sum"] / v["answered"] if v["answered"] else None
+    return out
+
+
+def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
+    """Per assignee: active now, solved and FRT in the period, work time, CSAT. Agents with
+    a ticket active now, created or solved in the period, work or a CSAT answer in it.
+
+    Grouped aggregates (tickets or rollups, work sessions, survey answers, profiles),
+    merged by id.
     """
     from metrics.models import SurveyKind, SurveyResponse
 
@@ -79,15 +124,7 @@ def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
     base = g.tickets().filter(assignee__isnull=False)
     if f.agent:
         base = base.filter(assignee_id=f.agent)
-    tickets = (
-        base.values("assignee_id")
-        .annotate(
-            active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
-            solved=Count("pk", filter=g.in_period("solved_at")),
-            frt=Avg(FRT, filter=g.in_period("created_at") & Q(first_response_at__isnull=False)),
-        )
-        .order_by()
-    )
+    rows = _ticket_rows(f, g, base)
     work_q = g.in_period("ended_at") & g.related_ticket_q()
     if f.agent:
         work_q &= Q(agent_id=f.agent)
@@ -108,14 +145,6 @@ def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
         .annotate(n=Count("pk"), good=Count("pk", filter=Q(score__gte=4)))
         .order_by()
     }
-    replies = {
-        r["assignee_id"]: r["replies"]
-        for r in base.filter(g.in_period("solved_at"))
-        .values("assignee_id")
-        .annotate(replies=Sum("agent_reply_count"))
-        .order_by()
-    }
-    rows = {r["assignee_id"]: r for r in tickets}
     ids = set(rows) | set(work) | set(csat)
     ids.discard(None)
     users = get_user_model().objects.filter(pk__in=ids).select_related("agent")
@@ -132,7 +161,7 @@ def metric_agent_table(f: MetricFilter) -> list[AgentRow]:
                 capacity=profile.capacity if profile else 0,
                 active=t.get("active", 0),
                 solved=t.get("solved", 0),
-                replies=replies.get(user.pk) or 0,
+                replies=t.get("replies") or 0,
                 frt_mean=None if t.get("frt") is None else round(t["frt"], 1),
                 handle_seconds=float(w.get("s") or 0),
                 handled=w.get("n", 0),
