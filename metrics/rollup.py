@@ -522,8 +522,14 @@ def _resolution_values(queryset, lo, hi) -> list[float]:
     tickets without one, solved_at − created_at; the same values RESOLUTION gives."""
     if connection.vendor != "postgresql":
         return _in_range(queryset, RESOLUTION, lo, hi)
-    no_fact = Q(metric_fact__isnull=True) | Q(metric_fact__first_solved_at__isnull=True)
-    values = _in_range(queryset.filter(no_fact), Seconds("solved_at", "created_at"), lo, hi)
+    # Without a recorded first solve (no fact, or none in it): a subquery per ticket by the
+    # facts' primary key, not an outer join, which the planner may answer by hashing every
+    # fact for the bucket's few thousand tickets (0.34 s at 1M).
+    first_solved = Subquery(
+        TicketFact.objects.filter(pk=OuterRef("pk")).values("first_solved_at")[:1]
+    )
+    no_fact = queryset.annotate(_fs=first_solved).filter(_fs__isnull=True)
+    values = _in_range(no_fact, Seconds("solved_at", "created_at"), lo, hi)
     values += _in_range(
         queryset.filter(metric_fact__first_solved_at__isnull=False),
         F("metric_fact__resolution_seconds"),
