@@ -30,9 +30,10 @@ from metrics.whatif import fit
 def page_quality(f: MetricFilter, whatif: dict | None = None) -> Page:
     p = Page("quality", _("Quality"))
     pf = f.previous()
-    csat, csat_p = surveys.metric_csat(f), surveys.metric_csat(pf)
-    nps, nps_p = surveys.metric_nps(f), surveys.metric_nps(pf)
-    ces, ces_p = surveys.metric_ces(f), surveys.metric_ces(pf)
+    now, before = surveys.metric_scores(f), surveys.metric_scores(pf)
+    csat, csat_p = now.csat, before.csat
+    nps, nps_p = now.nps, before.nps
+    ces, ces_p = now.ces, before.ces
     sent = surveys.metric_survey_sent(f)
     p.cards = [
         Card(

@@ -62,6 +62,34 @@ def metric_ces(f: MetricFilter) -> Ces:
     return Ces(row["n"], None if row["mean"] is None else round(row["mean"], 3))
 
 
+@dataclass(frozen=True)
+class Scores:
+    csat: Rate
+    nps: Nps
+    ces: Ces
+
+
+def metric_scores(f: MetricFilter) -> Scores:
+    """`metric_csat`, `metric_nps` and `metric_ces` of the period in one query over the
+    answers of the three kinds."""
+    csat, nps, ces = (Q(kind=k) for k in (SurveyKind.CSAT, SurveyKind.NPS, SurveyKind.CES))
+    row = responses(f).aggregate(
+        csat_n=Count("pk", filter=csat),
+        csat_good=Count("pk", filter=csat & Q(score__gte=4)),
+        nps_n=Count("pk", filter=nps),
+        nps_p=Count("pk", filter=nps & Q(score__gte=9)),
+        nps_d=Count("pk", filter=nps & Q(score__lte=6)),
+        ces_n=Count("pk", filter=ces),
+        ces_mean=Avg("score", filter=ces),
+    )
+    mean = row["ces_mean"]
+    return Scores(
+        csat=Rate(row["csat_good"], row["csat_n"]),
+        nps=Nps(row["nps_n"], row["nps_p"], row["nps_d"]),
+        ces=Ces(row["ces_n"], None if mean is None else round(mean, 3)),
+    )
+
+
 def metric_survey_daily(f: MetricFilter) -> list[dict]:
     """Per day and kind: [{day, kind, n, good, promoters, detractors, mean}]."""
     return list(

@@ -99,3 +99,60 @@ def test_quality_page_reads_the_grouped_bins(answers, period):
     page = page_quality(period)
     table = next(t for t in page.tables if t.name == "frt_csat")
     assert [r["answers"] for r in table.rows] == [2, 2, 1, 1, 1, 1, 2, 2]
+
+
+@pytest.fixture
+def scored(channel):
+    from tests.factories.tickets import ChannelFactory
+
+    other = ChannelFactory(kind="generic")
+    answers = {
+        "csat": (5, 4, 3, 1),
+        "nps": (10, 9, 8, 7, 6, 0),
+        "ces": (7, 2, 2),
+    }
+    for kind, scores in answers.items():
+        for score in scores:
+            _answer(make_ticket(created=at(1), frt_min=5, channel=channel), score, kind=kind)
+    _answer(make_ticket(created=at(1), frt_min=5, channel=other), 1, kind="csat")
+    _answer(make_ticket(created=at(1), frt_min=5, channel=other), 1, kind="ces")
+    _answer(make_ticket(created=at(1), frt_min=5, channel=channel), 1, kind="nps", when=at(-1))
+    merged_into = make_ticket(created=at(1), frt_min=3, channel=channel)
+    merged = make_ticket(created=at(1), frt_min=3, channel=channel, merged_into=merged_into)
+    _answer(merged, 1, kind="csat")
+
+
+def test_scores_in_one_query_equal_one_query_per_kind(
+    scored, period, channel, django_assert_num_queries
+):
+    from dataclasses import replace
+
+    from metrics.selectors.common import Rate
+
+    by_channel = replace(period, channel=channel.pk)
+    empty = replace(period, start=at(20), end=at(21))
+    for f in (period, by_channel, period.previous(), empty):
+        with django_assert_num_queries(1):
+            s = surveys.metric_scores(f)
+        assert (s.csat, s.nps, s.ces) == (
+            surveys.metric_csat(f),
+            surveys.metric_nps(f),
+            surveys.metric_ces(f),
+        )
+    s = surveys.metric_scores(period)
+    assert s.csat == Rate(2, 5)
+    assert s.nps == surveys.Nps(6, 2, 2)
+    assert s.ces == surveys.Ces(4, 3.0)
+    c = surveys.metric_scores(by_channel)
+    assert (c.csat, c.ces) == (Rate(2, 4), surveys.Ces(3, round(11 / 3, 3)))
+    e = surveys.metric_scores(empty)
+    assert (e.csat, e.nps, e.ces) == (Rate(0, 0), surveys.Nps(0, 0, 0), surveys.Ces(0, None))
+
+
+def test_quality_page_query_count(scored, period, django_assert_num_queries):
+    from metrics.dashboards_value import page_quality
+
+    with django_assert_num_queries(6):
+        page = page_quality(period)
+    assert (page.cards[0].raw, page.cards[0].previous) == (0.4, None)
+    assert (page.cards[1].raw, page.cards[1].previous) == (0.0, -100.0)
