@@ -471,8 +471,10 @@ def _has_dims(f: MetricFilter) -> bool:
     return any((f.channel, f.team, f.agent, f.priority))
 
 
-def _rollup_rows(f: MetricFilter, days: list[date]):
-    qs = DailyRollup.objects.filter(day__in=days)
+def _rollup_rows(f: MetricFilter, days: list[date], model=DailyRollup):
+    """Rollup rows (daily, SLA or hourly: they share the dimension columns) of `days`
+    within the filter's channel, team, agent and priority."""
+    qs = model.objects.filter(day__in=days)
     if f.channel:
         qs = qs.filter(channel_id=f.channel)
     if f.team:
@@ -740,15 +742,7 @@ def sla_counts(f: MetricFilter, *, window_days: int, by: str | None = None) -> d
     out: dict = defaultdict(lambda: [0, 0])
     clean = [d for days in settled.values() for d in days]
     if clean:
-        rows = SlaRollup.objects.filter(day__in=clean)
-        for name, field in (
-            ("channel", "channel_id"),
-            ("team", "team_id"),
-            ("agent", "assignee_id"),
-            ("priority", "priority"),
-        ):
-            if getattr(f, name):
-                rows = rows.filter(**{field: getattr(f, name)})
+        rows = _rollup_rows(f, clean, SlaRollup)
         if by is not None:
             rows = rows.annotate(_k=F(SLA_KEYS[by]))
         for k, v in _sla_counts(rows, by, Sum("decided"), Sum("breached")).items():
@@ -845,15 +839,7 @@ def hour_counts(f: MetricFilter, *, window_days: int) -> dict | None:
     p = plan(f, window_days, full=True)
     out: dict = defaultdict(int)
     if p.clean:
-        rows = HourRollup.objects.filter(day__in=p.clean)
-        for name, field in (
-            ("channel", "channel_id"),
-            ("team", "team_id"),
-            ("agent", "assignee_id"),
-            ("priority", "priority"),
-        ):
-            if getattr(f, name):
-                rows = rows.filter(**{field: getattr(f, name)})
+        rows = _rollup_rows(f, p.clean, HourRollup)
         for r in rows.values("day", "hour").annotate(n=Sum("created")).order_by():
             out[(r["day"], r["hour"])] += r["n"]
     if p.raw:

@@ -54,9 +54,9 @@ def _typing_elsewhere(ticket_id: int, user) -> None:
 
 @database_sync_to_async
 def _restriction_switch_read() -> bool:
-    from tickets.models import WorkspaceSettings
+    from tickets.visibility import restriction_switch_on
 
-    return WorkspaceSettings.objects.filter(pk=1, restrict_operators_to_teams=True).exists()
+    return restriction_switch_on()
 
 
 # The team-restriction switch as this process last read it: one read per
@@ -76,9 +76,9 @@ async def _restriction_switch(*, fresh: bool = False) -> bool:
 def _visible_ids(user, ticket_ids) -> set[int]:
     """Called only while the switch is on (as this process last read it): the user object
     is told so, and tickets.visibility does not read the switch again."""
-    from tickets.visibility import visible_ticket_ids
+    from tickets.visibility import team_restriction_known, visible_ticket_ids
 
-    user._helpdesk_team_restricted = True
+    team_restriction_known(user, True)
     return visible_ticket_ids(user, ticket_ids)
 
 

@@ -18,6 +18,17 @@ def workspace_settings() -> WorkspaceSettings:
     return WorkspaceSettings.objects.get_or_create(pk=1)[0]
 
 
+def restriction_switch_on() -> bool:
+    """The workspace switch itself (one query): operators restricted to their teams."""
+    return WorkspaceSettings.objects.filter(pk=1, restrict_operators_to_teams=True).exists()
+
+
+def team_restriction_known(user, restricted: bool) -> None:
+    """Tell the rules below the switch as the caller has just read it (a websocket process
+    reads it once for all its connections), so they do not read it again for `user`."""
+    user._helpdesk_team_restricted = restricted
+
+
 def team_restricted(user, *, fresh: bool = False) -> bool:
     """True if `user` only sees their teams' tickets.
 
@@ -28,9 +39,9 @@ def team_restricted(user, *, fresh: bool = False) -> bool:
     cached = getattr(user, "_helpdesk_team_restricted", None)
     if cached is not None and not fresh:
         return cached
-    restricted = WorkspaceSettings.objects.filter(pk=1, restrict_operators_to_teams=True).exists()
+    restricted = restriction_switch_on()
     if user is not None:
-        user._helpdesk_team_restricted = restricted
+        team_restriction_known(user, restricted)
     return restricted
 
 
