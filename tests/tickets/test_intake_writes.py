@@ -63,7 +63,7 @@ def test_concurrent_duplicate_message_returns_the_stored_one(channel, insert_pat
     counts = (Customer.objects.count(), Ticket.objects.count(), TicketEvent.objects.count())
     # The second delivery passes the duplicate check before the first is committed (the
     # race): its insert meets the unique external id.
-    monkeypatch.setattr(intake_services, "_stored_message", lambda **_kw: None)
+    monkeypatch.setattr(intake_services, "_stored_message", lambda _channel: None)
     second = receive(msg=_msg(channel, user="b", external_id="dup-1"))
     assert not second.created and second.message.pk == first.message.pk
     # Everything it wrote before (a customer, a ticket, its event) is rolled back.

@@ -80,19 +80,16 @@ def ticket_get_active_or_create(
     ticket = _ticket_by_thread_ref(customer=customer, channel=channel, msg=msg)
     if ticket is not None:
         return ticket, False
-    ticket = (
-        None
-        if customer_is_new
-        else (
+    if not customer_is_new:
+        ticket = (
             Ticket.objects.select_for_update()
             .filter(customer=customer, channel=channel)
             .exclude(status=Status.CLOSED)
             .order_by("-created_at", "-pk")
             .first()
         )
-    )
-    if ticket is not None:
-        return ticket, False
+        if ticket is not None:
+            return ticket, False
     subject = msg.subject or preview(msg.text, 120)
     ticket = Ticket.objects.create(
         subject=subject[:255],
@@ -157,7 +154,7 @@ def _channel(channel_id: int, external_id: str) -> Channel:
     return channel
 
 
-def _stored_message(*, channel: Channel, external_id: str) -> Message | None:
+def _stored_message(channel: Channel) -> Message | None:
     """The message as already stored (a retried delivery), if it is: the channel read
     looked (no query when it is not)."""
     if channel.stored_message_id is None:
@@ -195,7 +192,7 @@ class _Duplicate(Exception):
 
 def _receive(msg: InboundMessage) -> ReceiveResult:
     channel = _channel(msg.channel_id, msg.external_message_id)
-    existing = _stored_message(channel=channel, external_id=msg.external_message_id)
+    existing = _stored_message(channel)
     if existing:
         return ReceiveResult(message=existing, created=False, ticket_created=False)
     try:
