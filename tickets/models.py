@@ -167,6 +167,8 @@ class Tag(models.Model):
         default="#6c757d",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1a2b3c."))],
     )
+    # Part of the tags version the per-process tag cache is checked against.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

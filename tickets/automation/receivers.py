@@ -28,6 +28,7 @@ from tickets.rules.apply import (
     rules_cache_clear,
     rules_pass,
 )
+from tickets.rules.tag_cache import tag_cache_clear
 from tickets.services.bot import (
     after_hours_reply_due,
     after_hours_reply_send,
@@ -136,3 +137,6 @@ def connect() -> None:
         uid = f"automation_forget_{model.__name__}"
         post_save.connect(_forget, sender=model, dispatch_uid=uid)
         post_delete.connect(_forget, sender=model, dispatch_uid=f"{uid}_del")
+    # The tags kept per process (tickets.rules.tag_cache): other processes see the version.
+    post_save.connect(tag_cache_clear, sender=Tag, dispatch_uid="automation_tag_cache")
+    post_delete.connect(tag_cache_clear, sender=Tag, dispatch_uid="automation_tag_cache_del")

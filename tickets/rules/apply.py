@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Subquery, Value
+from django.db.models import Count, Max, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -36,7 +36,9 @@ from tickets.models import (
 )
 from tickets.rules import context as providers
 from tickets.rules.engine import Action, Context, RuleSpec, rules_evaluate
+from tickets.rules.tag_cache import tag_lookup, tags_known, tags_remember
 from tickets.rules.templates import render
+from tickets.rules.versions import version_annotations, version_put, version_read
 from tickets.services.events import ticket_event_record, ticket_groups
 from tickets.services.tickets import TicketUpdate, ticket_update_begin, ticket_update_save
 
@@ -76,33 +78,24 @@ _VERSION_PARTS = {
     "m": lambda: Max("id"),
     "v": lambda: Max("updated_at"),
 }
+_VERSION_PREFIX = "rules_version"
 _VERSION_KEY = ("automation", "rules_version")
 
 
 def _rules_version() -> tuple:
-    agg = Rule.objects.aggregate(**{k: part() for k, part in _VERSION_PARTS.items()})
-    return tuple(agg[k] for k in _VERSION_PARTS)
+    return version_read(Rule, _VERSION_PARTS)
 
 
 def rules_version_annotations() -> dict[str, Subquery]:
     """The rules version as annotations for another query (the intake's channel read), so
     checking the per-process cache costs no round trip of its own; see
     `rules_version_put`. The same four aggregates as `_rules_version`."""
-    return {
-        f"rules_version_{k}": Subquery(
-            Rule.objects.order_by()
-            .annotate(_all=Value(1))
-            .values("_all")
-            .annotate(x=part())
-            .values("x")[:1]
-        )
-        for k, part in _VERSION_PARTS.items()
-    }
+    return version_annotations(Rule, _VERSION_PARTS, _VERSION_PREFIX)
 
 
 def rules_version_put(row) -> None:
     """Hand the scope the version read with `rules_version_annotations` on `row`."""
-    scoped_put(_VERSION_KEY, tuple(getattr(row, f"rules_version_{k}") for k in _VERSION_PARTS))
+    version_put(row, _VERSION_PARTS, _VERSION_PREFIX, _VERSION_KEY)
 
 
 def rules_load(*, trigger: str) -> tuple[list[RuleSpec], frozenset[str]]:
@@ -244,7 +237,7 @@ def _team(value) -> Team | None:
 
 def _tag(name: str, *, create: bool) -> Tag | None:
     key = ("automation", "tag", name.lower())
-    tag = scoped_get(key, lambda: Tag.objects.filter(name__iexact=name).first())
+    tag = scoped_get(key, lambda: tag_lookup(name))
     if tag is None and create:
         tag = Tag.objects.get_or_create(name=name[:60])[0]
         scoped_put(key, tag)
@@ -253,18 +246,23 @@ def _tag(name: str, *, create: bool) -> Tag | None:
 
 def _tags_preload(update: TicketUpdate, actions: list[Action]) -> None:
     """Read every tag the actions add and the ticket lacks in one query (into the scope
-    `_tag` reads)."""
+    `_tag` reads), but those the process keeps already (`tickets.rules.tag_cache`)."""
     names = {str(a.params["tag"]).lower() for a in actions if a.type == "add_tag"}
-    if len(names) < 2 or not scoped_active():
+    if not scoped_active():
         return
     names -= {name.lower() for name in update.tags.values()}
+    known = tags_known(names)
+    for name, tag in known.items():
+        scoped_put(("automation", "tag", name), tag)
+    names -= known.keys()
     if len(names) < 2:
         return
-    found: dict[str, Tag] = {}
+    found: dict[str, Tag | None] = dict.fromkeys(names)
     for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=names).order_by("name"):
-        found.setdefault(tag.lname, tag)
-    for name in names:
-        scoped_put(("automation", "tag", name), found.get(name))
+        found[tag.lname] = found[tag.lname] or tag
+    tags_remember(found)
+    for name, tag in found.items():
+        scoped_put(("automation", "tag", name), tag)
 
 
 def _tags_change(update: TicketUpdate, actions: list[Action]) -> None:

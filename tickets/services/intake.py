@@ -124,7 +124,7 @@ def _store_attachments(message: Message, msg: InboundMessage) -> None:
 
 def _channel(channel_id: int, external_id: str) -> Channel:
     """The channel, with its automation settings (its default team's routing settings too)
-    and the rules version read in the same query and handed to the scope the subscribers
+    and the rules and tags versions read in the same query and handed to the scope the subscribers
     read them from; `stored_message_id`: the message with this external id if it is
     stored already (a retried delivery)."""
     from tickets.rules.apply import (
@@ -132,6 +132,7 @@ def _channel(channel_id: int, external_id: str) -> Channel:
         rules_version_annotations,
         rules_version_put,
     )
+    from tickets.rules.tag_cache import tags_version_annotations, tags_version_put
     from tickets.services.routing import team_routing_put
 
     stored = Message.objects.filter(channel_id=OuterRef("pk"), external_id=external_id)
@@ -140,10 +141,12 @@ def _channel(channel_id: int, external_id: str) -> Channel:
         .annotate(
             stored_message_id=Subquery(stored.order_by().values("pk")[:1]),
             **rules_version_annotations(),
+            **tags_version_annotations(),
         )
         .get(pk=channel_id)
     )
     rules_version_put(channel)
+    tags_version_put(channel)
     try:
         settings_ = channel.automation
     except ObjectDoesNotExist:

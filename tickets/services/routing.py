@@ -13,7 +13,6 @@ caller's transaction (the intake's). The intake picks the agent into its pending
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, Value
 from django.utils import timezone
 
 from helpdesk.scoped_cache import scoped_get, scoped_put
@@ -24,6 +23,7 @@ from tickets.services.message_facts import (
     customer_other_tickets_known,
     customer_other_tickets_put,
 )
+from tickets.services.routing_sql import agents_lock, loads_and_cursor
 from tickets.services.tickets import (
     TicketUpdate,
     ticket_assign,
@@ -83,18 +83,16 @@ def default_team_pick(*, update: TicketUpdate) -> None:
             update.set_team(team=team, actor_label=ROUTING_LABEL)
 
 
-def _lock_agents(team_ids: list[int], *, with_users: bool = False) -> list[AgentProfile]:
-    """The teams' agents, locked in pk order. `with_users`: with each agent's user and
-    skills row (if any) read in the same query (only the agent rows are locked)."""
-    qs = AgentProfile.objects.select_for_update(of=("self",))
-    if with_users:
-        qs = qs.select_related("user", "skills")
-    return list(
-        qs.filter(
+def _lock_agents(team_ids: list[int]) -> None:
+    """Lock the teams' agents in pk order (the order `agents_lock` takes: no deadlock)."""
+    list(
+        AgentProfile.objects.select_for_update(of=("self",))
+        .filter(
             pk__in=AgentProfile.teams.through.objects.filter(team_id__in=team_ids).values(
                 "agentprofile_id"
             )
-        ).order_by("pk")
+        )
+        .order_by("pk")
     )
 
 
@@ -118,33 +116,6 @@ def _routing_config(team_id: int) -> TeamRouting | None:
     return scoped_get(
         _routing_key(team_id), lambda: TeamRouting.objects.filter(team_id=team_id).first()
     )
-
-
-_CURSOR_ROW = -1  # marks the cursor's row among the load rows
-
-
-def _loads_and_cursor(
-    user_ids: list[int], *, exclude_ticket: int | None, config: TeamRouting | None
-) -> tuple[dict[int, int], int]:
-    """Active tickets per agent and the team's round-robin cursor, in one query after the
-    agents' lock (so the cursor another intake moved while we waited is the one read)."""
-    qs = Ticket.objects.filter(assignee_id__in=user_ids, status__in=ACTIVE_STATUSES)
-    if exclude_ticket is not None:
-        qs = qs.exclude(pk=exclude_ticket)
-    loads_qs = qs.values_list("assignee_id").annotate(n=Count("pk")).order_by()
-    if config is None:
-        return dict(loads_qs), 0
-    cursor_qs = TeamRouting.objects.filter(pk=config.pk).values_list(
-        "last_agent_id", Value(_CURSOR_ROW, output_field=IntegerField())
-    )
-    loads: dict[int, int] = {}
-    cursor = 0
-    for key, n in loads_qs.union(cursor_qs, all=True):
-        if n == _CURSOR_ROW:
-            cursor = key or 0
-        else:
-            loads[key] = n
-    return loads, cursor
 
 
 def _has_skills_row(agent: AgentProfile) -> bool:
@@ -197,7 +168,7 @@ def ticket_route_pick(
     with transaction.atomic(savepoint=False):
         if ticket.team_id is None:
             return None
-        agents = _lock_agents([ticket.team_id], with_users=True)
+        agents = agents_lock(ticket.team_id)
         if not agents:
             return None
         config = _routing_config(ticket.team_id)
@@ -211,8 +182,11 @@ def ticket_route_pick(
         ]
         if not online:
             return None
-        loads, cursor = _loads_and_cursor(
-            [a.user_id for a in online], exclude_ticket=ticket.pk, config=config
+        loads, cursor = loads_and_cursor(
+            [a.user_id for a in online],
+            statuses=list(ACTIVE_STATUSES),
+            exclude_ticket=ticket.pk,
+            routing_id=config.pk if config else None,
         )
         free = [a for a in online if loads.get(a.user_id, 0) < a.capacity]
         if free:
