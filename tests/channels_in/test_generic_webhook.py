@@ -138,3 +138,39 @@ def test_unix_and_naive_timestamps_are_taken_as_utc(generic_channel, post_generi
     assert response.status_code == 200
     message = Message.objects.get()
     assert message.sent_at.isoformat() == "2025-11-20T10:00:00+00:00"
+
+
+def test_a_delivery_accepted_after_the_switch_off_is_kept_not_processed(
+    generic_channel, post_generic
+):
+    """A process whose channel cache still holds the channel as active accepts the
+    delivery; processing sees the switch-off, keeps the row with the reason, makes no
+    ticket, and a reprocess after switching the channel on makes it one."""
+    from channels_in.selectors import channel_for_webhook
+    from channels_in.services import CHANNEL_OFF, inbound_event_process
+    from tickets.models import Channel
+
+    assert channel_for_webhook(kind="generic", channel_id=generic_channel.pk)  # cached
+    Channel.objects.filter(pk=generic_channel.pk).update(is_active=False)  # another process
+    response = post_generic(generic_channel, PAYLOAD)
+
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert (event.status, event.error) == (EventStatus.FAILED, CHANNEL_OFF)
+    assert not Ticket.objects.exists()
+
+    Channel.objects.filter(pk=generic_channel.pk).update(is_active=True)
+    event = inbound_event_process(event_id=event.pk)
+    assert (event.status, event.error) == (EventStatus.PROCESSED, "")
+    assert Ticket.objects.get().messages.get().external_id == "m-1"
+
+
+def test_a_switched_off_channel_refuses_new_deliveries(generic_channel, post_generic):
+    from channels_in.selectors import channel_cache_clear
+
+    generic_channel.is_active = False
+    generic_channel.save()
+    channel_cache_clear()
+    response = post_generic(generic_channel, PAYLOAD)
+    assert response.status_code == 404
+    assert not InboundEvent.objects.exists()
