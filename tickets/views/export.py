@@ -22,7 +22,7 @@ from tickets.services.privacy import customer_data_export, customer_erase
 from tickets.transfer.exporter import export_csv
 from tickets.transfer.streaming import streaming_download
 from tickets.views.common import DEFAULT_VIEW, SAVED_VIEWS_BY_KEY, operator_page
-from tickets.views.queue import _created_range, _filter_data
+from tickets.views.queue_query import created_range_apply, queue_filter_data
 from tickets.views.sla_hooks import SLA_STATES, sla_state_condition
 from tickets.visibility import tickets_visible_to
 
@@ -32,11 +32,11 @@ from tickets.visibility import tickets_visible_to
 def queue_csv_view(request):
     """The tickets the queue shows for the same query string (saved view, filters, SLA
     state, dates), every page of them, as CSV in the queue's order."""
-    data = _filter_data(request.GET)
+    data = queue_filter_data(request.GET)
     saved = (
         SAVED_VIEWS_BY_KEY.get(data.get("view", DEFAULT_VIEW)) or SAVED_VIEWS_BY_KEY[DEFAULT_VIEW]
     )
-    _created_range(data)
+    created_range_apply(data)
     tickets = tickets_visible_to(request.user, ticket_list()).filter(saved.condition(request.user))
     if saved.active_only and not data.getlist("status"):
         tickets = tickets.filter(status__in=ACTIVE_STATUSES)

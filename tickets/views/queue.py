@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import render
@@ -19,45 +17,13 @@ from tickets.views.common import (
     operator_page,
     saved_views_nav,
 )
+from tickets.views.queue_query import created_range_apply, queue_filter_data
 from tickets.views.sla_hooks import SLA_STATES, sla_badges_for, sla_state_condition
 from tickets.visibility import tickets_visible_to
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("status", "priority", "channel", "team", "assignee", "tag", "sla", "q")
 DATE_KEYS = ("created_from", "created_to")
-
-
-def _filter_data(query):
-    """The query string without empty values: an empty select means "any"."""
-    data = query.copy()
-    for key in list(data.keys()):
-        values = [v for v in data.getlist(key) if v.strip()]
-        if values:
-            data.setlist(key, values)
-        else:
-            del data[key]
-    return data
-
-
-def _parse_date(value: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _created_range(data) -> None:
-    """created_from / created_to are dates in the operator's time zone, both inclusive."""
-    tz = timezone.get_current_timezone()
-    start = _parse_date(data.get("created_from", ""))
-    end = _parse_date(data.get("created_to", ""))
-    if start:
-        data["created_after"] = datetime.datetime.combine(start, datetime.time(), tz).isoformat()
-    if end:
-        after_end = end + datetime.timedelta(days=1)
-        data["created_before"] = datetime.datetime.combine(
-            after_end, datetime.time(), tz
-        ).isoformat()
 
 
 def _search_page(paginator: Paginator, number):
@@ -81,10 +47,10 @@ def _search_page(paginator: Paginator, number):
 
 @operator_page
 def queue(request):
-    data = _filter_data(request.GET)
+    data = queue_filter_data(request.GET)
     view_key = data.get("view", DEFAULT_VIEW)
     saved = SAVED_VIEWS_BY_KEY.get(view_key) or SAVED_VIEWS_BY_KEY[DEFAULT_VIEW]
-    _created_range(data)
+    created_range_apply(data)
 
     tickets = tickets_visible_to(request.user, ticket_list()).filter(saved.condition(request.user))
     # A saved view shows active tickets unless the operator picked a status explicitly.
