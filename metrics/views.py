@@ -21,7 +21,7 @@ from metrics.filters import PERIODS, filter_from_query
 from metrics.forms import MetricsSettingsForm, RevenueUploadForm, SurveyCommentForm, WhatIfForm
 from metrics.models import MetricsSettings
 from metrics.pages import PAGES
-from metrics.selectors import planning, revenue
+from metrics.selectors import planning, revenue, surveys
 from metrics.selectors.volume import metric_nst
 from metrics.services import revenue_import_csv, survey_answer, survey_from_token
 from metrics.services.settings import metrics_settings_update
@@ -56,7 +56,7 @@ def whatif_result(f, data) -> dict | None:
     form = WhatIfForm(data) if data else None
     if form is None or not form.is_valid():
         return {"form": form or WhatIfForm()}
-    model = fit(planning.metric_frt_csat_bins(f))
+    model = fit(surveys.metric_frt_csat_bins(f, planning.WHATIF_EDGES))
     if model is None:
         return {"form": form, "error": _("Not enough CSAT answers with a first response yet.")}
     s = MetricsSettings.load()

@@ -6,11 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
-
 from metrics import erlang, rollup
 from metrics.filters import MetricFilter
-from metrics.models import MetricsSettings, SurveyKind
+from metrics.models import MetricsSettings
 from metrics.roi import RoiInputs, RoiResult, roi
 from metrics.selectors.distribution import metric_heatmap
 from metrics.selectors.load import agents_online
@@ -18,7 +16,6 @@ from metrics.selectors.quality import metric_bot_contained
 from metrics.selectors.responsiveness import (
     Aht,
     aht_estimated,
-    frt_seconds,
     metric_aht,
     work_tracked,
 )
@@ -28,8 +25,6 @@ from metrics.selectors.revenue import (
     metric_retained,
     metric_revenue,
 )
-from metrics.selectors.surveys import responses
-from metrics.whatif import FrtBin
 
 
 @dataclass(frozen=True)
@@ -83,31 +78,6 @@ def metric_staffing(f: MetricFilter, *, aht: Aht | None = None) -> Staffing:
 
 
 WHATIF_EDGES = [0, 5, 15, 30, 60, 120, 240, 480]
-
-
-def metric_frt_csat_bins(f: MetricFilter) -> list[FrtBin]:
-    """CSAT answers in the period grouped by their ticket's FRT (one conditional count per
-    bin and outcome)."""
-    qs = responses(f, SurveyKind.CSAT).filter(ticket__first_response_at__isnull=False)
-    frt = frt_seconds("ticket__")
-    aggs = {}
-    for i, low in enumerate(WHATIF_EDGES):
-        high = WHATIF_EDGES[i + 1] if i + 1 < len(WHATIF_EDGES) else None
-        q = Q(_frt__gte=low * 60)
-        if high is not None:
-            q &= Q(_frt__lt=high * 60)
-        aggs[f"n{i}"] = Count("pk", filter=q)
-        aggs[f"g{i}"] = Count("pk", filter=q & Q(score__gte=4))
-    row = qs.annotate(_frt=frt).aggregate(**aggs)
-    return [
-        FrtBin(
-            low=low,
-            high=WHATIF_EDGES[i + 1] if i + 1 < len(WHATIF_EDGES) else None,
-            answers=row[f"n{i}"],
-            positive=row[f"g{i}"],
-        )
-        for i, low in enumerate(WHATIF_EDGES)
-    ]
 
 
 @dataclass(frozen=True)
@@ -175,7 +145,6 @@ def _roi_inputs(f, s, tracked, amount, events, retained) -> tuple[RoiInputs, Aht
 
 
 __all__ = [
-    "metric_frt_csat_bins",
     "metric_roi",
     "metric_roi_result",
     "metric_staffing",
