@@ -33,7 +33,7 @@ def test_lock_reads_the_team_agents_with_users_and_skills_in_one_statement(team)
     skills = AgentSkills.objects.create(agent=second)
     skills.tags.add(TagFactory(name="payment"))
     with CaptureQueriesContext(connection) as ctx:
-        agents = agents_lock(team.pk)
+        agents = agents_lock([team.pk])
         users = [a.user.username for a in agents]
         has_skills = [hasattr(a, "skills") for a in agents]
         skills_ids = [a.skills.pk for a, has in zip(agents, has_skills, strict=True) if has]
@@ -52,7 +52,7 @@ def test_lock_reads_the_team_agents_with_users_and_skills_in_one_statement(team)
 
 
 def test_lock_of_a_team_without_agents(team):
-    assert agents_lock(team.pk) == []
+    assert agents_lock([team.pk]) == []
 
 
 def test_loads_count_active_tickets_and_read_the_cursor(team):

@@ -83,19 +83,6 @@ def default_team_pick(*, update: TicketUpdate) -> None:
             update.set_team(team=team, actor_label=ROUTING_LABEL)
 
 
-def _lock_agents(team_ids: list[int]) -> None:
-    """Lock the teams' agents in pk order (the order `agents_lock` takes: no deadlock)."""
-    list(
-        AgentProfile.objects.select_for_update(of=("self",))
-        .filter(
-            pk__in=AgentProfile.teams.through.objects.filter(team_id__in=team_ids).values(
-                "agentprofile_id"
-            )
-        )
-        .order_by("pk")
-    )
-
-
 def _routing_key(team_id: int) -> tuple:
     return ("automation", "team_routing", team_id)
 
@@ -168,7 +155,7 @@ def ticket_route_pick(
     with transaction.atomic(savepoint=False):
         if ticket.team_id is None:
             return None
-        agents = agents_lock(ticket.team_id)
+        agents = agents_lock([ticket.team_id])
         if not agents:
             return None
         config = _routing_config(ticket.team_id)
@@ -184,7 +171,6 @@ def ticket_route_pick(
             return None
         loads, cursor = loads_and_cursor(
             [a.user_id for a in online],
-            statuses=list(ACTIVE_STATUSES),
             exclude_ticket=ticket.pk,
             routing_id=config.pk if config else None,
         )
@@ -268,7 +254,7 @@ def agent_set_online_state(*, agent: AgentProfile, state: str, actor=None) -> Ag
         raise ValueError(f"Unknown online state {state!r}.")
     with transaction.atomic():
         team_ids = list(agent.teams.values_list("pk", flat=True))
-        _lock_agents(team_ids)  # the same pk order as ticket_route: no deadlock
+        agents_lock(team_ids)  # the same pk order as ticket_route: no deadlock
         AgentProfile.objects.filter(pk=agent.pk).update(
             online_state=state, last_seen_at=timezone.now()
         )

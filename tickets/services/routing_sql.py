@@ -1,6 +1,6 @@
 """Routing's two reads on the intake's hot path, as plain SQL (no queryset to compile).
 
-`agents_lock` locks a team's agents (`FOR UPDATE OF` the agent rows, in pk order) and reads
+`agents_lock` locks teams' agents (`FOR UPDATE OF` the agent rows, in pk order) and reads
 each agent's user and skills row in the same statement; `loads_and_cursor` then counts the
 active tickets of the online agents and reads the team's round-robin cursor. They stay two
 statements: under READ COMMITTED a statement sees the rows committed before it started, so
@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tickets.automation.models import AgentSkills, TeamRouting
-from tickets.models import AgentProfile, Ticket
+from tickets.models import ACTIVE_STATUSES, AgentProfile, Ticket
 
 _CURSOR_ROW = -1  # marks the cursor's row among the load rows
 
@@ -30,7 +30,7 @@ def _columns(model, alias: str) -> str:
 
 
 @cache
-def _lock_sql(vendor: str) -> str:
+def _lock_sql(vendor: str, n_teams: int) -> str:
     qn = connection.ops.quote_name
     user = get_user_model()
     agent, skills = AgentProfile._meta, AgentSkills._meta
@@ -45,7 +45,8 @@ def _lock_sql(vendor: str) -> str:
     skills_join = f"s.{qn(skills.get_field('agent').column)} = a.{qn(agent.pk.column)}"
     members = (
         f"SELECT {qn(through.get_field('agentprofile').column)} "  # noqa: S608
-        f"FROM {qn(through.db_table)} WHERE {qn(through.get_field('team').column)} = %s"
+        f"FROM {qn(through.db_table)} "
+        f"WHERE {qn(through.get_field('team').column)} IN ({', '.join(['%s'] * n_teams)})"
     )
     return (
         f"SELECT {columns} FROM {qn(agent.db_table)} a "  # noqa: S608
@@ -55,15 +56,18 @@ def _lock_sql(vendor: str) -> str:
     )
 
 
-def agents_lock(team_id: int) -> list[AgentProfile]:
-    """The team's agents, locked in pk order, each with its user and skills row (if any)
-    cached on it (`agent.user`, `agent.skills` cost no query). Only agent rows are locked."""
+def agents_lock(team_ids: list[int]) -> list[AgentProfile]:
+    """The teams' agents, locked in pk order (every locker takes this order: no deadlock),
+    each with its user and skills row (if any) cached on it (`agent.user`, `agent.skills`
+    cost no query). Only agent rows are locked."""
+    if not team_ids:
+        return []
     user_model = get_user_model()
     n_agent = len(AgentProfile._meta.concrete_fields)
     n_user = len(user_model._meta.concrete_fields)
     alias = connection.alias
     with connection.cursor() as db:
-        db.execute(_lock_sql(connection.vendor), [team_id])
+        db.execute(_lock_sql(connection.vendor, len(team_ids)), list(team_ids))
         rows = db.fetchall()
     agents = []
     for row in rows:
@@ -108,7 +112,7 @@ def _loads_sql(vendor: str, n_users: int, n_statuses: int, exclude: bool, cursor
 def loads_and_cursor(
     user_ids: list[int],
     *,
-    statuses: list[str],
+    statuses: list[str] = ACTIVE_STATUSES,
     exclude_ticket: int | None,
     routing_id: int | None,
 ) -> tuple[dict[int, int], int]:
